@@ -1,0 +1,284 @@
+# SPDX-License-Identifier: GPL-2.0
+"""kuipc front door: demo, test, shell (see README.md)."""
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+
+from . import build, hostdeps, initramfs, kernels, ui, vm
+
+# Whole-run limit on the host, per boot; the guest limits each test itself.
+HOST_TIMEOUT_S = 900
+_TAP = re.compile(r"^(not ok|ok)\s+\d+(.*)$")
+
+
+class Tap:
+    """Renumbers the TAP lines of several sources into one stream."""
+
+    def __init__(self, out):
+        self.out = out
+        self.n = 0
+        self.passed = self.failed = self.skipped = 0
+
+    def line(self, ok, desc, directive=""):
+        self.n += 1
+        text = f"{'ok' if ok else 'not ok'} {self.n} - {desc}"
+        if directive:
+            text += f" # {directive}"
+        self._count(ok, directive)
+        self._print(text, ok)
+
+    def _count(self, ok, directive):
+        if directive.upper().startswith("SKIP"):
+            self.skipped += 1
+        elif ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+
+    def _print(self, text, ok=None):
+        if ok is False:
+            text = ui.red(text)
+        print(text, file=self.out, flush=True)
+
+    def guest(self, line):
+        """A line from the guest runner; returns True if it was TAP."""
+        m = _TAP.match(line)
+        if m:
+            self.n += 1
+            ok = m.group(1) == "ok"
+            rest = m.group(2)
+            directive = rest.split(" # ", 1)[1] if " # " in rest else ""
+            self._count(ok, directive)
+            self._print(f"{m.group(1)} {self.n}{rest}", ok)
+            return True
+        if line.startswith("#"):
+            self._print(line)
+            return True
+        return False
+
+    def summary(self):
+        s = f"{self.passed} passed, {self.failed} failed"
+        if self.skipped:
+            s += f", {self.skipped} skipped"
+        return s
+
+
+def _select_mechs(only):
+    known = build.mechs()
+    for m in only:
+        if m not in known:
+            raise ui.Fatal(f"unknown mechanism '{m}' (known: "
+                           f"{', '.join(known)})")
+    return only or known
+
+
+def _prepare(args, kernel_specs, need_unit_tests=False):
+    """Host packages, kernels, user-space build; returns (kernels, bdir)."""
+    with ui.step("check host packages"):
+        hostdeps.ensure()
+    ks = []
+    for spec in kernel_specs:
+        ks.append(kernels.get(spec, refresh=args.refresh))
+    bdir = build.build_userspace() if not getattr(args, "builddir", None) \
+        else args.builddir
+    del need_unit_tests
+    return ks, bdir
+
+
+def _guest_image(kernel, bdir, mechs):
+    kos = build.build_modules(kernel)
+    kos = {m: ko for m, ko in kos.items() if m in mechs}
+    path = os.path.join(build.builddir(), "kmod", kernel.release,
+                        "initramfs.cpio")
+    initramfs.build_initramfs(path, build.binaries(bdir), kos,
+                              kernel.extra_modules())
+    return path
+
+
+def _append(mode, mechs, timeout):
+    return (f"console=ttyS0 quiet panic=-1 rdinit=/init "
+            f"kuipc.mode={mode} kuipc.only={','.join(mechs)} "
+            f"kuipc.timeout={timeout}")
+
+
+def _run_suite(args, tap, ks, bdir, mechs):
+    """Boot each kernel with the runner; returns the JSON kernel entries."""
+    entries = []
+    for k in ks:
+        image = _guest_image(k, bdir, mechs)
+        workdir = os.path.join(build.builddir(), "vm", k.release)
+        state = {"t": time.monotonic(), "mech": None, "result": None}
+
+        def on_line(line, state=state, k=k):
+            if line is None:
+                print(f"    boot {k.release}: ready in "
+                      f"{time.monotonic() - state['t']:.1f}s",
+                      file=ui.PROGRESS, flush=True)
+                return
+            if line.startswith("KUIPC-RESULT "):
+                state["result"] = json.loads(line[len("KUIPC-RESULT "):])
+                return
+            if re.match(r"^\d+ passed, \d+ failed", line) or \
+                    line.startswith(("1..", "TAP version")):
+                return
+            if not tap.guest(line):
+                print(f"  guest: {line}", file=ui.PROGRESS, flush=True)
+
+        ui.info(f"boot {k.release} ({args.accel}) and run "
+                f"{', '.join(mechs)}")
+        run = vm.boot(k, image, _append("test", mechs, args.timeout),
+                      args.accel, workdir, HOST_TIMEOUT_S, on_line)
+        entry = {"kernel": k.release, "accel": run.accel,
+                 "wall_s": round(run.wall_s, 1), "mechanisms": {}}
+        if state["result"] is not None:
+            entry["mechanisms"] = state["result"]["mechanisms"]
+        problem = run.problem
+        if problem is None and state["result"] is None:
+            problem = "the guest sent no results"
+        if problem is not None:
+            entry["error"] = problem
+            tap.line(False, f"{k.release}: guest run completes",
+                     "")
+            print(f"# {problem}; console tail "
+                  f"({workdir}/console.log):", file=tap.out)
+            for ln in run.console_tail.splitlines():
+                print(f"#   {ln}", file=tap.out)
+        print(f"    {k.release}: guest run done in {run.wall_s:.1f}s "
+              f"({run.accel})", file=ui.PROGRESS, flush=True)
+        entries.append(entry)
+    return entries
+
+
+def cmd_test(args, vm_only=False):
+    t0 = time.monotonic()
+    if vm_only:
+        ui.progress_to_stderr()
+        if args.builddir:
+            os.environ["KUIPC_BUILDDIR"] = args.builddir
+    mechs = _select_mechs(args.only)
+    ks, bdir = _prepare(args, args.kernel or [kernels.DEFAULT])
+    tap = Tap(sys.stdout)
+    print("TAP version 13", flush=True)
+    if not vm_only:
+        for ok, name, detail in build.host_unit_tests(bdir):
+            tap.line(ok, f"host: {name}")
+            if not ok:
+                for ln in detail.splitlines()[:20]:
+                    print(f"#   {ln}")
+    entries = _run_suite(args, tap, ks, bdir, mechs)
+    print(f"1..{tap.n}")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump({"kernels": entries}, f, indent=2)
+            f.write("\n")
+    print(f"    total wall time {time.monotonic() - t0:.1f}s",
+          file=ui.PROGRESS, flush=True)
+    print(tap.summary(), flush=True)
+    return 0 if tap.failed == 0 else 1
+
+
+def cmd_demo(args):
+    mechs = _select_mechs(args.mechs)
+    ks, bdir = _prepare(args, [args.kernel or kernels.DEFAULT])
+    k = ks[0]
+    image = _guest_image(k, bdir, mechs)
+    workdir = os.path.join(build.builddir(), "vm", k.release + "-demo")
+    t = time.monotonic()
+
+    def on_line(line):
+        if line is None:
+            print(f"    boot {k.release}: ready in "
+                  f"{time.monotonic() - t:.1f}s", flush=True)
+        elif not line.startswith("KUIPC-RESULT "):
+            if "kernel | " in line:
+                line = line.replace("kernel | ", ui._c("33", "kernel | "))  # pylint: disable=protected-access
+            elif line.startswith("==="):
+                line = ui._c("1", line)  # pylint: disable=protected-access
+            print(line, flush=True)
+
+    ui.info(f"boot {k.release} and run the demo of {', '.join(mechs)}")
+    run = vm.boot(k, image, _append("demo", mechs, 60), args.accel, workdir,
+                  HOST_TIMEOUT_S, on_line)
+    if run.problem:
+        print(ui.red(f"demo failed: {run.problem}"))
+        print(run.console_tail)
+        return 1
+    return 0 if run.exit_code == 0 else 1
+
+
+def cmd_shell(args):
+    mechs = build.mechs()
+    ks, bdir = _prepare(args, [args.kernel or kernels.DEFAULT])
+    k = ks[0]
+    image = _guest_image(k, bdir, mechs)
+    workdir = os.path.join(build.builddir(), "vm", k.release + "-shell")
+    return vm.interactive(k, image, _append("shell", mechs, 60), args.accel,
+                          workdir)
+
+
+def main(argv):
+    p = argparse.ArgumentParser(
+        prog="kuipc",
+        description="Kernel<->user communication pairs, tested in QEMU.")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    def common(sp, multi_kernel):
+        if multi_kernel:
+            sp.add_argument("--kernel", action="append", metavar="K",
+                            help="kernel to boot (6.1, 6.12, latest); "
+                            "repeatable; default 6.1")
+        else:
+            sp.add_argument("--kernel", metavar="K",
+                            help="kernel to boot; default 6.1")
+        sp.add_argument("--accel", choices=("auto", "tcg", "kvm"),
+                        default="auto", help="QEMU accelerator")
+        sp.add_argument("--refresh", action="store_true",
+                        help="re-resolve kernel versions (network)")
+
+    sp = sub.add_parser("test", help="host unit tests + the VM suite")
+    common(sp, True)
+    sp.add_argument("--only", action="append", default=[], metavar="MECH")
+    sp.add_argument("--json", metavar="FILE")
+    sp.add_argument("--timeout", type=int, default=60,
+                    help="per-test timeout in the guest (s)")
+
+    sp = sub.add_parser("vm-suite", help=argparse.SUPPRESS)
+    common(sp, True)
+    sp.add_argument("--only", action="append", default=[], metavar="MECH")
+    sp.add_argument("--json", metavar="FILE")
+    sp.add_argument("--timeout", type=int, default=60)
+    sp.add_argument("--builddir")
+
+    sp = sub.add_parser("demo", help="run pairs, showing both sides")
+    common(sp, False)
+    sp.add_argument("mechs", nargs="*", metavar="MECH")
+
+    sp = sub.add_parser("shell", help="an interactive guest")
+    common(sp, False)
+
+    args = p.parse_args(argv)
+    if hasattr(args, "only"):
+        args.only = [m for o in args.only for m in o.split(",") if m]
+    try:
+        if args.cmd == "test":
+            return cmd_test(args)
+        if args.cmd == "vm-suite":
+            return cmd_test(args, vm_only=True)
+        if args.cmd == "demo":
+            return cmd_demo(args)
+        if args.cmd == "shell":
+            return cmd_shell(args)
+    except ui.Fatal as e:
+        print(ui.red(f"kuipc: {e}"), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,126 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Building the modules (Kbuild) and the user-space side (Meson)."""
+
+import filecmp
+import os
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+
+from . import ui
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+
+# Files of the module tree copied into a per-kernel build directory.
+_SRC_SUFFIXES = (".c", ".h", "Kbuild", "Makefile")
+
+
+def mechs():
+    out = subprocess.run([os.path.join(REPO, "scripts", "mechs")],
+                         capture_output=True, text=True, check=True)
+    return out.stdout.split()
+
+
+def builddir():
+    return os.environ.get("KUIPC_BUILDDIR") or os.path.join(REPO, "build")
+
+
+def _sync_tree(dest):
+    """Mirror Kbuild + modules/ into dest, touching only changed files.
+
+    Building in a copy keeps the source tree free of build products and lets
+    several kernels build side by side; unchanged files keep their mtime, so
+    Kbuild rebuilds only what changed.
+    """
+    wanted = set()
+    for top, _, files in os.walk(os.path.join(REPO, "modules")):
+        for name in files:
+            if name.endswith(_SRC_SUFFIXES):
+                wanted.add(os.path.relpath(os.path.join(top, name), REPO))
+    wanted.add("Kbuild")
+    for rel in wanted:
+        src, dst = os.path.join(REPO, rel), os.path.join(dest, rel)
+        if os.path.exists(dst) and filecmp.cmp(src, dst, shallow=False):
+            continue
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        shutil.copy2(src, dst)
+    for top, _, files in os.walk(dest):
+        for name in files:
+            rel = os.path.relpath(os.path.join(top, name), dest)
+            if name.endswith(_SRC_SUFFIXES) and rel not in wanted and \
+                    not name.endswith(".mod.c"):
+                os.unlink(os.path.join(dest, rel))
+
+
+def build_modules(kernel, extra_make_args=()):
+    """Build every module for a kernel; any compiler warning is an error."""
+    dest = os.path.join(builddir(), "kmod", kernel.release)
+    _sync_tree(dest)
+    cmd = ["make", "-C", kernel.kdir, f"M={dest}", "-j2",
+           *extra_make_args, "modules"]
+    with ui.step(f"build modules for {kernel.release}"):
+        res = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        log = res.stdout + res.stderr
+        with open(os.path.join(dest, "build.log"), "w",
+                  encoding="utf-8") as f:
+            f.write(log)
+        warnings = [ln for ln in log.splitlines()
+                    if "warning:" in ln or "error:" in ln]
+        if res.returncode != 0 or warnings:
+            print(log[-8000:])
+            raise ui.Fatal(f"module build for {kernel.release} "
+                           f"{'failed' if res.returncode else 'warned'} "
+                           f"({len(warnings)} warning/error lines)")
+    kos = {}
+    for m in mechs():
+        ko = os.path.join(dest, "modules", m, f"kuipc_{m}.ko")
+        if not os.path.exists(ko):
+            raise ui.Fatal(f"{ko} was not built")
+        kos[m] = ko
+    return kos
+
+
+def build_userspace():
+    bdir = builddir()
+    if not os.path.exists(os.path.join(bdir, "build.ninja")):
+        with ui.step("meson setup"):
+            ui.run(["meson", "setup", bdir, REPO], quiet=True)
+    with ui.step("build clients and runner (meson compile)"):
+        ui.run(["meson", "compile", "-C", bdir], quiet=True)
+    return bdir
+
+
+def binaries(bdir):
+    """Programs to put in the guest: the runner and every kuipc-<mech>."""
+    progs = [os.path.join(bdir, "userspace", "tests", "kuipc-runner")]
+    for m in mechs():
+        exe = os.path.join(bdir, "userspace", m, f"kuipc-{m}")
+        if os.path.exists(exe):
+            progs.append(exe)
+    return progs
+
+
+def host_unit_tests(bdir):
+    """Run the host-side unit tests; return [(ok, name, detail)]."""
+    exe = os.path.join(bdir, "userspace", "tests", "kuipc-unit")
+    report = os.path.join(bdir, "unit-junit.xml")
+    with ui.step("host unit tests"):
+        res = subprocess.run([exe, "-r", "junit", "-o", report],
+                             capture_output=True, text=True, check=False)
+    results = []
+    try:
+        root = ET.parse(report).getroot()
+    except (OSError, ET.ParseError) as e:
+        return [(False, "host unit tests ran", f"{e}; {res.stderr[-500:]}")]
+    for case in root.iter("testcase"):
+        name = case.get("name")
+        bad = case.find("failure")
+        if bad is None:
+            bad = case.find("error")
+        detail = "" if bad is None else (bad.text or bad.get("message", ""))
+        results.append((bad is None, name, detail.strip()))
+    if res.returncode != 0 and all(ok for ok, _, _ in results):
+        results.append((False, "host unit tests exit status",
+                        f"exit {res.returncode}: {res.stderr[-500:]}"))
+    return results

@@ -1,0 +1,144 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Debian kernels for the guest: fetched, unpacked and cached.
+
+A kernel is named by an alias (6.1, 6.12, latest).  The first use resolves the
+alias to a Debian kernel release through the project-private apt, downloads
+the image and headers with `apt-get download` and unpacks them with `dpkg -x`.
+Later uses read the cache only: no network, no apt.
+"""
+
+import glob
+import json
+import os
+import re
+import shutil
+
+from . import apt, ui
+
+# alias -> (suites of the private apt, meta package of the cloud flavour)
+ALIASES = {
+    "6.1": (["bookworm", "bookworm-updates", "bookworm-security"],
+            "linux-image-cloud-amd64"),
+    "6.12": (["bookworm-backports"], "linux-image-cloud-amd64"),
+    "latest": (["sid"], "linux-image-cloud-amd64"),
+}
+DEFAULT = "6.1"
+
+# In-tree modules the suite needs when a kernel has them as modules (=m).
+EXTRA_MODULES = {"CONFIG_CONFIGFS_FS": "configfs"}
+
+
+def cache_dir():
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return os.path.join(base, "kuipc")
+
+
+class Kernel:
+    """An unpacked Debian kernel: image, headers and in-tree modules."""
+
+    def __init__(self, release, root):
+        self.release = release
+        self.root = root
+        self.vmlinuz = os.path.join(root, "boot", f"vmlinuz-{release}")
+        self.config = os.path.join(root, "boot", f"config-{release}")
+        self.kdir = os.path.join(root, "usr/src", f"linux-headers-{release}")
+        self.moddir = os.path.join(root, "lib/modules", release)
+
+    def config_value(self, name):
+        with open(self.config, encoding="utf-8") as f:
+            for line in f:
+                if line.startswith(name + "="):
+                    return line.split("=", 1)[1].strip()
+        return None
+
+    def extra_modules(self):
+        """In-tree .ko files the guest must load first (e.g. configfs)."""
+        found = []
+        for option, name in EXTRA_MODULES.items():
+            if self.config_value(option) != "m":
+                continue
+            hits = glob.glob(os.path.join(self.moddir, "kernel", "**",
+                                          f"{name}.ko*"), recursive=True)
+            if not hits:
+                raise ui.Fatal(f"{name}.ko not found in {self.moddir}")
+            found.append(hits[0])
+        return found
+
+
+def _alias_file(alias):
+    return os.path.join(cache_dir(), "kernels", f"alias-{alias}.json")
+
+
+def _private_apt(alias):
+    suites, _ = ALIASES[alias]
+    return apt.PrivateApt(os.path.join(cache_dir(), "apt", alias), suites)
+
+
+def _resolve(alias, papt):
+    _, meta = ALIASES[alias]
+    deps = [d for d in papt.depends(meta) if d.startswith("linux-image-")]
+    if not deps:
+        raise ui.Fatal(f"cannot resolve {meta} in {', '.join(papt.suites)}")
+    return deps[0][len("linux-image-"):]
+
+
+def _fix_headers(k):
+    """Point the unpacked headers' absolute /usr/src paths into the cache."""
+    src = os.path.join(k.root, "usr/src")
+    for mk in glob.glob(os.path.join(src, "*", "Makefile")):
+        with open(mk, encoding="utf-8") as f:
+            text = f.read()
+        fixed = re.sub(r"^(include\s+)\S*/usr/src/", rf"\g<1>{src}/", text,
+                       flags=re.M)
+        if fixed != text:
+            with open(mk, "w", encoding="utf-8") as f:
+                f.write(fixed)
+
+
+def _fetch(alias, release, dest):
+    papt = _private_apt(alias)
+    image = f"linux-image-{release}"
+    headers = f"linux-headers-{release}"
+    pkgs = [image, headers]
+    for dep in papt.depends(headers):
+        if dep.startswith(("linux-headers-", "linux-kbuild-")):
+            pkgs.append(dep)
+    debs = os.path.join(dest + ".debs")
+    shutil.rmtree(debs, ignore_errors=True)
+    with ui.step(f"fetch {', '.join(pkgs)}"):
+        papt.download(pkgs, debs)
+    tmp = dest + ".tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    with ui.step(f"unpack kernel {release}"):
+        for deb in sorted(glob.glob(os.path.join(debs, "*.deb"))):
+            ui.run(["dpkg-deb", "-x", deb, tmp], quiet=True)
+    shutil.rmtree(debs, ignore_errors=True)
+    os.replace(tmp, dest)
+
+
+def get(spec, refresh=False):
+    """Return a ready Kernel for an alias; fetch it on first use."""
+    if spec not in ALIASES:
+        raise ui.Fatal(f"unknown kernel '{spec}' (known: "
+                       f"{', '.join(ALIASES)})")
+    kroot = os.path.join(cache_dir(), "kernels")
+    os.makedirs(kroot, exist_ok=True)
+    release = None
+    if not refresh and os.path.exists(_alias_file(spec)):
+        with open(_alias_file(spec), encoding="utf-8") as f:
+            release = json.load(f)["release"]
+    if release is None:
+        with ui.step(f"resolve kernel {spec} (private apt update)"):
+            papt = _private_apt(spec)
+            papt.update()
+            release = _resolve(spec, papt)
+        ui.info(f"kernel {spec} is {release}")
+    dest = os.path.join(kroot, release)
+    if not os.path.exists(os.path.join(dest, ".ready")):
+        _fetch(spec, release, dest)
+        open(os.path.join(dest, ".ready"), "w", encoding="utf-8").close()
+    with open(_alias_file(spec), "w", encoding="utf-8") as f:
+        json.dump({"release": release}, f)
+    k = Kernel(release, dest)
+    _fix_headers(k)  # idempotent; repairs a cache dir that was moved
+    return k

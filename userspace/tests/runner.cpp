@@ -1,0 +1,740 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kuipc-runner: runs the suite inside the guest, as root.
+ *
+ * For each mechanism in turn: finit_module(kuipc_<mech>.ko), run the Catch2
+ * test cases tagged [<mech>] in a forked child (one per mechanism, so a
+ * crash or a hang is contained), delete_module(), then scan /dev/kmsg and the
+ * taint mask for anything the kernel reported meanwhile.
+ *
+ * Output: TAP on stdout, one line per test case plus three per mechanism
+ * (load, unload, kernel log), then a "KUIPC-RESULT {json}" line and the line
+ * "N passed, N failed[, N skipped]".
+ *
+ * --demo runs each mechanism's client "demo" with the module's debug output
+ * enabled and shows the client's and the kernel's lines interleaved.
+ */
+#define CATCH_CONFIG_RUNNER
+#include <catch2/catch.hpp>
+
+#include "error.hpp"
+#include "fd.hpp"
+#include "module.hpp"
+#include "support.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/* ------------------------------------------------------------------------ */
+/* The child side: a Catch2 reporter that streams one record per event.     */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Records written to the pipe given in $KUIPC_RESULT_FD, one per line,
+ * fields separated by a tab:
+ *   start <name>
+ *   diag  <text>                        (a failure detail of the running test)
+ *   end   pass|fail|skip <tags> <name>  (tags: comma separated, no brackets)
+ */
+class PipeReporter : public Catch::StreamingReporterBase<PipeReporter> {
+public:
+	using StreamingReporterBase::StreamingReporterBase;
+
+	static std::string getDescription()
+	{
+		return "kuipc-runner's internal record stream";
+	}
+
+	void assertionStarting(Catch::AssertionInfo const &) override {}
+
+	bool assertionEnded(Catch::AssertionStats const &stats) override
+	{
+		const auto &r = stats.assertionResult;
+		if (r.isOk())
+			return true;
+		const std::string msg = r.getMessage();
+		if (r.getResultType() == Catch::ResultWas::ThrewException &&
+		    msg.rfind(kuipc::test::skip_prefix, 0) == 0) {
+			skip_reason_ = msg.substr(std::strlen(kuipc::test::skip_prefix));
+			return true;
+		}
+		std::ostringstream os;
+		const auto where = r.getSourceInfo();
+		os << where.file << ':' << where.line << ": ";
+		if (r.hasExpression())
+			os << r.getExpressionInMacro() << " with expansion "
+			   << r.getExpandedExpression();
+		if (!msg.empty())
+			os << (r.hasExpression() ? "; " : "") << msg;
+		for (const auto &info : stats.infoMessages)
+			os << " [" << info.message << ']';
+		emit("diag", os.str());
+		return true;
+	}
+
+	void testCaseStarting(Catch::TestCaseInfo const &info) override
+	{
+		StreamingReporterBase::testCaseStarting(info);
+		skip_reason_.reset();
+		emit("start", info.name);
+	}
+
+	void testCaseEnded(Catch::TestCaseStats const &stats) override
+	{
+		std::string tags;
+		for (const auto &t : stats.testInfo.tags) {
+			if (!tags.empty())
+				tags += ',';
+			tags += t;
+		}
+		/* A skip is thrown as an exception, which Catch2 counts as one
+		 * failed assertion; anything failing besides it is a failure. */
+		const auto failed = stats.totals.assertions.failed;
+		const char *status = "pass";
+		if (skip_reason_ && failed == 1) {
+			status = "skip";
+			emit("diag", "SKIP " + *skip_reason_);
+		} else if (failed > 0) {
+			status = "fail";
+		}
+		emit("end", std::string(status) + '\t' + (tags.empty() ? "-" : tags) +
+				    '\t' + stats.testInfo.name);
+		StreamingReporterBase::testCaseEnded(stats);
+	}
+
+private:
+	static void emit(const char *kind, std::string text)
+	{
+		std::replace(text.begin(), text.end(), '\n', ' ');
+		const std::string line = std::string(kind) + '\t' + text + '\n';
+		const char *env = std::getenv("KUIPC_RESULT_FD");
+		const int fd = env != nullptr ? std::atoi(env) : 1;
+		size_t off = 0;
+		while (off < line.size()) {
+			const ssize_t n =
+				::write(fd, line.data() + off, line.size() - off);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				return;
+			off += static_cast<size_t>(n);
+		}
+	}
+
+	std::optional<std::string> skip_reason_;
+};
+
+} // namespace
+
+CATCH_REGISTER_REPORTER("kuipc-pipe", PipeReporter)
+
+CATCH_TRANSLATE_EXCEPTION(kuipc::test::Skip const &e)
+{
+	return std::string(kuipc::test::skip_prefix) + e.what();
+}
+
+namespace {
+
+/* ------------------------------------------------------------------------ */
+/* The parent side.                                                          */
+/* ------------------------------------------------------------------------ */
+
+struct MechResult {
+	int passed = 0;
+	int failed = 0;
+	int skipped = 0;
+	bool load_ok = false;
+	bool unload_ok = false;
+	bool dmesg_clean = false;
+	std::map<std::string, int> by_tag;
+	double wall_s = 0;
+};
+
+struct Options {
+	std::vector<std::string> only;
+	int timeout_s = 60;
+	bool demo = false;
+};
+
+int g_tap_number = 0;
+int g_total_pass = 0;
+int g_total_fail = 0;
+int g_total_skip = 0;
+
+void out(const std::string &line)
+{
+	std::fputs(line.c_str(), stdout);
+	std::fputc('\n', stdout);
+	std::fflush(stdout);
+}
+
+void tap(bool ok, const std::string &desc, const std::string &directive = "")
+{
+	++g_tap_number;
+	std::string line = (ok ? "ok " : "not ok ") + std::to_string(g_tap_number) +
+			   " - " + desc;
+	if (!directive.empty())
+		line += " # " + directive;
+	out(line);
+}
+
+void diag(const std::string &text)
+{
+	out("# " + text);
+}
+
+std::string json_escape(std::string_view s)
+{
+	std::string o;
+	for (const char c : s) {
+		switch (c) {
+		case '"':
+			o += "\\\"";
+			break;
+		case '\\':
+			o += "\\\\";
+			break;
+		case '\n':
+			o += "\\n";
+			break;
+		default:
+			if (static_cast<unsigned char>(c) < 0x20) {
+				std::array<char, 8> buf{};
+				std::snprintf(buf.data(), buf.size(), "\\u%04x",
+					      static_cast<unsigned char>(c));
+				o += buf.data();
+			} else {
+				o += c;
+			}
+		}
+	}
+	return o;
+}
+
+/* Mechanisms present as /lib/kuipc/kuipc_<mech>.ko, sorted by name. */
+std::vector<std::string> installed_mechs()
+{
+	std::vector<std::string> mechs;
+	const std::string dir = kuipc::module_dir();
+	DIR *d = ::opendir(dir.c_str());
+	if (d == nullptr)
+		return mechs;
+	while (const dirent *e = ::readdir(d)) {
+		const std::string name = e->d_name;
+		const std::string pre = "kuipc_";
+		const std::string suf = ".ko";
+		if (name.size() > pre.size() + suf.size() &&
+		    name.rfind(pre, 0) == 0 &&
+		    name.compare(name.size() - suf.size(), suf.size(), suf) == 0)
+			mechs.push_back(name.substr(
+				pre.size(), name.size() - pre.size() - suf.size()));
+	}
+	::closedir(d);
+	std::sort(mechs.begin(), mechs.end());
+	return mechs;
+}
+
+/* /dev/kmsg positioned at its end: records from now on. */
+class KmsgReader {
+public:
+	KmsgReader()
+		: fd_(::open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC))
+	{
+		if (fd_)
+			::lseek(fd_.get(), 0, SEEK_END);
+	}
+
+	[[nodiscard]] int fd() const { return fd_.get(); }
+
+	/* All records available now, as "<level>|<message>" strings. */
+	std::vector<std::string> drain()
+	{
+		std::vector<std::string> lines;
+		std::array<char, 8192> buf{};
+		while (fd_) {
+			const ssize_t n = ::read(fd_.get(), buf.data(), buf.size() - 1);
+			if (n < 0 && errno == EPIPE)
+				continue; /* overwritten records: skip ahead */
+			if (n <= 0)
+				break;
+			const std::string_view rec(buf.data(), static_cast<size_t>(n));
+			const auto semi = rec.find(';');
+			if (semi == std::string_view::npos)
+				continue;
+			const int prefix = std::atoi(std::string(rec.substr(0, rec.find(','))).c_str());
+			std::string_view msg = rec.substr(semi + 1);
+			const auto nl = msg.find('\n');
+			lines.push_back(std::to_string(prefix & 7) + "|" +
+					std::string(msg.substr(0, nl)));
+		}
+		return lines;
+	}
+
+private:
+	kuipc::Fd fd_;
+};
+
+constexpr std::array<std::string_view, 9> kBadPatterns = {
+	"BUG:",
+	"WARNING:",
+	"Oops",
+	"general protection",
+	"refcount_t",
+	"list_del corruption",
+	"sleeping function called",
+	"Call Trace:",
+	"UBSAN:",
+};
+
+unsigned long read_taint()
+{
+	try {
+		return std::stoul(kuipc::test::read_file("/proc/sys/kernel/tainted"));
+	} catch (...) {
+		return 0;
+	}
+}
+
+/* Taint flags allowed to appear: O (out-of-tree, bit 12), E (unsigned, 13). */
+constexpr unsigned long kAllowedTaint = (1UL << 12) | (1UL << 13);
+
+std::string taint_letters(unsigned long mask)
+{
+	static constexpr std::string_view letters = "PFSRMBUDAWCIOELKXTN";
+	std::string s;
+	for (size_t bit = 0; bit < letters.size(); ++bit)
+		if ((mask & (1UL << bit)) != 0)
+			s += letters[bit];
+	return s.empty() ? std::to_string(mask) : s;
+}
+
+/* Run the Catch2 tests of one mechanism in a child; report each as TAP. */
+void run_tests(const std::string &mech, const Options &opt, MechResult &res)
+{
+	std::array<int, 2> p{};
+	if (::pipe2(p.data(), O_CLOEXEC) != 0) {
+		tap(false, mech + ": start tests", std::strerror(errno));
+		++res.failed;
+		return;
+	}
+	kuipc::Fd rd(p[0]);
+	kuipc::Fd wr(p[1]);
+	std::fflush(nullptr);
+	const pid_t pid = ::fork();
+	if (pid == 0) {
+		rd.reset();
+		const int fd = ::dup(wr.get()); /* without O_CLOEXEC */
+		::setenv("KUIPC_RESULT_FD", std::to_string(fd).c_str(), 1);
+		::dup2(2, 1); /* test output must not mix with TAP */
+		::setpgid(0, 0);
+		const std::string filter = "[" + mech + "]";
+		std::array<const char *, 6> argv = {"kuipc-runner", "-r", "kuipc-pipe",
+						    "--order", "decl", filter.c_str()};
+		Catch::Session session;
+		session.run(static_cast<int>(argv.size()), argv.data());
+		std::fflush(nullptr);
+		::_exit(0);
+	}
+	wr.reset();
+	if (pid < 0) {
+		tap(false, mech + ": start tests", std::strerror(errno));
+		++res.failed;
+		return;
+	}
+
+	std::string buf;
+	std::string current;
+	std::vector<std::string> diags;
+	auto deadline = Clock::now() + std::chrono::seconds(opt.timeout_s);
+	bool timed_out = false;
+	for (;;) {
+		const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+					  deadline - Clock::now())
+					  .count();
+		if (left <= 0) {
+			timed_out = true;
+			break;
+		}
+		pollfd pfd{rd.get(), POLLIN, 0};
+		const int pr = ::poll(&pfd, 1, static_cast<int>(std::min<long>(left, 1000)));
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0)
+			continue;
+		std::array<char, 4096> chunk{};
+		const ssize_t n = ::read(rd.get(), chunk.data(), chunk.size());
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		buf.append(chunk.data(), static_cast<size_t>(n));
+		size_t nl = 0;
+		while ((nl = buf.find('\n')) != std::string::npos) {
+			const std::string line = buf.substr(0, nl);
+			buf.erase(0, nl + 1);
+			const auto tab = line.find('\t');
+			const std::string kind = line.substr(0, tab);
+			const std::string rest = tab == std::string::npos ? "" : line.substr(tab + 1);
+			if (kind == "start") {
+				current = rest;
+				diags.clear();
+				deadline = Clock::now() + std::chrono::seconds(opt.timeout_s);
+			} else if (kind == "diag") {
+				diags.push_back(rest);
+			} else if (kind == "end") {
+				std::istringstream is(rest);
+				std::string status;
+				std::string tags;
+				std::getline(is, status, '\t');
+				std::getline(is, tags, '\t');
+				std::string name;
+				std::getline(is, name);
+				std::string shown_tags;
+				std::vector<std::string> taglist;
+				std::istringstream ts(tags);
+				for (std::string t; std::getline(ts, t, ',');)
+					if (t != "-" && t != mech)
+						taglist.push_back(t);
+				for (const auto &t : taglist)
+					shown_tags += " [" + t + "]";
+				if (status == "skip") {
+					std::string why = diags.empty() ? "" : diags.back();
+					if (why.rfind("SKIP ", 0) == 0)
+						why = why.substr(5);
+					tap(true, name + shown_tags, "SKIP " + why);
+					++res.skipped;
+					++g_total_skip;
+				} else {
+					const bool ok = status == "pass";
+					tap(ok, name + shown_tags);
+					for (const auto &d : diags)
+						diag("  " + d);
+					if (ok) {
+						++res.passed;
+						++g_total_pass;
+						for (const auto &t : taglist)
+							++res.by_tag[t];
+					} else {
+						++res.failed;
+						++g_total_fail;
+					}
+				}
+				current.clear();
+				diags.clear();
+				deadline = Clock::now() + std::chrono::seconds(opt.timeout_s);
+			}
+		}
+	}
+	if (timed_out)
+		::kill(-pid, SIGKILL);
+	int status = 0;
+	while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+	}
+	std::string why;
+	if (timed_out)
+		why = "timed out after " + std::to_string(opt.timeout_s) + " s";
+	else if (WIFSIGNALED(status))
+		why = std::string("test process killed by signal ") +
+		      ::strsignal(WTERMSIG(status));
+	if (!why.empty()) {
+		tap(false, (current.empty() ? mech + ": tests" : current) + ": " + why);
+		for (const auto &d : diags)
+			diag("  " + d);
+		++res.failed;
+		++g_total_fail;
+	}
+}
+
+bool check_kmsg(const std::string &mech, KmsgReader &kmsg, unsigned long taint0,
+		std::vector<std::string> &bad)
+{
+	for (const auto &rec : kmsg.drain()) {
+		const std::string msg = rec.substr(rec.find('|') + 1);
+		for (const auto pat : kBadPatterns) {
+			if (msg.find(pat) != std::string::npos) {
+				bad.push_back(msg);
+				break;
+			}
+		}
+	}
+	const unsigned long added = read_taint() & ~taint0 & ~kAllowedTaint;
+	if (added != 0)
+		bad.push_back("new taint flags: " + taint_letters(added));
+	(void)mech;
+	return bad.empty();
+}
+
+std::string result_json(const std::map<std::string, MechResult> &results)
+{
+	std::ostringstream js;
+	js << "{\"mechanisms\": {";
+	bool first = true;
+	for (const auto &[mech, r] : results) {
+		js << (first ? "" : ", ") << '"' << json_escape(mech) << "\": {"
+		   << "\"passed\": " << r.passed << ", \"failed\": " << r.failed
+		   << ", \"skipped\": " << r.skipped
+		   << ", \"load_ok\": " << (r.load_ok ? "true" : "false")
+		   << ", \"unload_ok\": " << (r.unload_ok ? "true" : "false")
+		   << ", \"dmesg_clean\": " << (r.dmesg_clean ? "true" : "false")
+		   << ", \"wall_s\": " << r.wall_s << ", \"by_tag\": {";
+		bool ft = true;
+		for (const auto &[tag, n] : r.by_tag) {
+			js << (ft ? "" : ", ") << '"' << json_escape(tag) << "\": " << n;
+			ft = false;
+		}
+		js << "}}";
+		first = false;
+	}
+	js << "}}";
+	return js.str();
+}
+
+/* Run "kuipc-<mech> demo" and interleave its lines with the kernel's. */
+bool run_demo_client(const std::string &mech, KmsgReader &kmsg, double &secs)
+{
+	std::array<int, 2> p{};
+	if (::pipe2(p.data(), O_CLOEXEC) != 0)
+		return false;
+	kuipc::Fd rd(p[0]);
+	kuipc::Fd wr(p[1]);
+	const std::string prog = "kuipc-" + mech;
+	std::fflush(nullptr);
+	const auto t0 = Clock::now();
+	const pid_t pid = ::fork();
+	if (pid == 0) {
+		::dup2(wr.get(), 1);
+		::dup2(wr.get(), 2);
+		::execlp(prog.c_str(), prog.c_str(), "demo", nullptr);
+		std::fprintf(stderr, "exec %s: %s\n", prog.c_str(), std::strerror(errno));
+		::_exit(127);
+	}
+	wr.reset();
+	if (pid < 0)
+		return false;
+	auto show_kernel = [&] {
+		for (const auto &rec : kmsg.drain())
+			out("  kernel | " + rec.substr(rec.find('|') + 1));
+	};
+	std::string buf;
+	for (;;) {
+		std::array<pollfd, 2> pfd = {pollfd{rd.get(), POLLIN, 0},
+					     pollfd{kmsg.fd(), POLLIN, 0}};
+		if (::poll(pfd.data(), pfd.size(), 30000) <= 0)
+			break;
+		/* Kernel lines first: they were caused by the call now returning. */
+		show_kernel();
+		if ((pfd[0].revents & (POLLIN | POLLHUP)) == 0)
+			continue;
+		std::array<char, 4096> chunk{};
+		const ssize_t n = ::read(rd.get(), chunk.data(), chunk.size());
+		if (n <= 0)
+			break;
+		buf.append(chunk.data(), static_cast<size_t>(n));
+		size_t nl = 0;
+		while ((nl = buf.find('\n')) != std::string::npos) {
+			out("  client | " + buf.substr(0, nl));
+			buf.erase(0, nl + 1);
+		}
+	}
+	int status = 0;
+	while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+	}
+	secs = std::chrono::duration<double>(Clock::now() - t0).count();
+	show_kernel();
+	if (!buf.empty())
+		out("  client | " + buf);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+int run(const Options &opt)
+{
+	std::vector<std::string> mechs = installed_mechs();
+	if (!opt.only.empty()) {
+		for (const auto &m : opt.only) {
+			if (std::find(mechs.begin(), mechs.end(), m) == mechs.end()) {
+				out("Bail out! no module for mechanism '" + m + "' in " +
+				    kuipc::module_dir());
+				return 2;
+			}
+		}
+		mechs = opt.only;
+	}
+	if (mechs.empty()) {
+		out("Bail out! no modules in " + kuipc::module_dir());
+		return 2;
+	}
+	if (!opt.demo)
+		out("TAP version 13");
+
+	std::map<std::string, MechResult> results;
+	std::vector<std::pair<std::string, std::string>> table;
+	for (const auto &mech : mechs) {
+		MechResult &res = results[mech];
+		const auto t0 = Clock::now();
+		const std::string modname = "kuipc_" + mech;
+		if (opt.demo)
+			out("\n=== " + mech + " ===");
+		else
+			diag(mech);
+		KmsgReader kmsg;
+		const unsigned long taint0 = read_taint();
+
+		try {
+			kuipc::load_module(kuipc::module_path(mech),
+					   opt.demo ? "dyndbg=+p" : "");
+			res.load_ok = true;
+		} catch (const kuipc::Error &e) {
+			if (!opt.demo)
+				tap(false, mech + ": module loads", e.what());
+			else
+				out(std::string("  load failed: ") + e.what());
+		}
+		double demo_secs = 0;
+		bool demo_ok = false;
+		if (res.load_ok) {
+			if (!opt.demo) {
+				tap(true, mech + ": module loads");
+				run_tests(mech, opt, res);
+			} else {
+				demo_ok = run_demo_client(mech, kmsg, demo_secs);
+			}
+		}
+
+		std::string unload_err;
+		if (res.load_ok) {
+			try {
+				kuipc::unload_module(modname, 5000);
+				res.unload_ok = true;
+			} catch (const kuipc::Error &e) {
+				unload_err = e.what();
+			}
+		}
+		if (!opt.demo && res.load_ok)
+			tap(res.unload_ok, mech + ": module unloads", unload_err);
+
+		std::vector<std::string> bad;
+		if (opt.demo) {
+			for (const auto &rec : kmsg.drain())
+				out("  kernel | " + rec.substr(rec.find('|') + 1));
+		}
+		res.dmesg_clean = check_kmsg(mech, kmsg, taint0, bad);
+		if (!opt.demo) {
+			tap(res.dmesg_clean, mech + ": kernel log clean");
+			for (const auto &b : bad)
+				diag("  kernel: " + b);
+			for (const bool ok : {res.load_ok, res.unload_ok, res.dmesg_clean}) {
+				ok ? ++g_total_pass : ++g_total_fail;
+			}
+		}
+		res.wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
+		if (!opt.demo) {
+			std::array<char, 96> done{};
+			std::snprintf(done.data(), done.size(), "%s: done in %.1f s",
+				      mech.c_str(), res.wall_s);
+			diag(done.data());
+		}
+		if (opt.demo) {
+			const bool ok = res.load_ok && res.unload_ok && res.dmesg_clean && demo_ok;
+			std::array<char, 32> t{};
+			std::snprintf(t.data(), t.size(), "%.1f ms", demo_secs * 1e3);
+			table.emplace_back(mech, std::string(ok ? "ok" : "FAILED") + "\t" + t.data());
+			if (!ok)
+				++g_total_fail;
+			else
+				++g_total_pass;
+		}
+	}
+
+	if (opt.demo) {
+		out("");
+		out("mechanism      result   client run time");
+		for (const auto &[m, row] : table) {
+			const auto tab = row.find('\t');
+			std::array<char, 128> line{};
+			std::snprintf(line.data(), line.size(), "%-14s %-8s %s", m.c_str(),
+				      row.substr(0, tab).c_str(), row.substr(tab + 1).c_str());
+			out(line.data());
+		}
+	} else {
+		out("1.." + std::to_string(g_tap_number));
+	}
+	out("KUIPC-RESULT " + result_json(results));
+	std::string summary = std::to_string(g_total_pass) + " passed, " +
+			      std::to_string(g_total_fail) + " failed";
+	if (g_total_skip > 0)
+		summary += ", " + std::to_string(g_total_skip) + " skipped";
+	out(summary);
+	return g_total_fail == 0 ? 0 : 1;
+}
+
+void usage()
+{
+	std::fputs("usage: kuipc-runner [--only MECH[,MECH...]] [--timeout SECONDS] [--demo]\n"
+		   "       kuipc-runner --catch [CATCH2 ARGS...]   (run Catch2 directly)\n",
+		   stderr);
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	Options opt;
+	std::vector<std::string> args(argv + 1, argv + argc);
+	for (size_t i = 0; i < args.size(); ++i) {
+		const std::string &a = args[i];
+		if (a == "--catch") {
+			/* Plain Catch2: e.g. --catch --list-tests */
+			std::vector<const char *> cargv = {argv[0]};
+			for (size_t j = i + 1; j < args.size(); ++j)
+				cargv.push_back(args[j].c_str());
+			return Catch::Session().run(static_cast<int>(cargv.size()), cargv.data());
+		}
+		if (a == "--demo") {
+			opt.demo = true;
+		} else if ((a == "--only" || a == "--timeout") && i + 1 < args.size()) {
+			const std::string v = args[++i];
+			if (a == "--timeout") {
+				opt.timeout_s = std::max(1, std::atoi(v.c_str()));
+			} else {
+				std::istringstream is(v);
+				for (std::string m; std::getline(is, m, ',');)
+					if (!m.empty())
+						opt.only.push_back(m);
+			}
+		} else if (a == "-h" || a == "--help") {
+			usage();
+			return 0;
+		} else {
+			usage();
+			return 2;
+		}
+	}
+	if (::geteuid() != 0) {
+		std::fputs("kuipc-runner: must run as root (it loads modules)\n", stderr);
+		return 2;
+	}
+	return run(opt);
+}

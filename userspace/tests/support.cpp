@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "support.hpp"
+
+#include "error.hpp"
+#include "fd.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+
+namespace kuipc::test {
+
+int run_as(unsigned int uid, unsigned int gid, const std::function<int()> &fn)
+{
+	const pid_t pid = ::fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 ||
+		    ::setuid(uid) != 0)
+			::_exit(255);
+		int rc = 255;
+		try {
+			rc = fn();
+		} catch (...) {
+			rc = 254;
+		}
+		::_exit(rc & 0xff);
+	}
+	int status = 0;
+	while (::waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return -1;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) >= 254)
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+std::string read_file(const std::string &path)
+{
+	Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+	if (!fd)
+		throw_errno("open " + path);
+	std::string out;
+	std::array<char, 4096> buf{};
+	for (;;) {
+		const ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			throw_errno("read " + path);
+		}
+		if (n == 0)
+			break;
+		out.append(buf.data(), static_cast<size_t>(n));
+	}
+	return out;
+}
+
+int write_file(const std::string &path, const std::string &data)
+{
+	Fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+	if (!fd)
+		return errno;
+	const ssize_t n = ::write(fd.get(), data.data(), data.size());
+	if (n < 0)
+		return errno;
+	return static_cast<size_t>(n) == data.size() ? 0 : EIO;
+}
+
+} // namespace kuipc::test

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0
+// Helpers shared by the VM test files (userspace/tests/<mech>.cpp).
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+
+namespace kuipc::test {
+
+/* Thrown by KUIPC_SKIP; the runner reports the test as skipped with reason. */
+struct Skip : std::runtime_error {
+	using std::runtime_error::runtime_error;
+};
+
+/* Prefix by which the runner's reporter recognises a skip. */
+inline constexpr const char *skip_prefix = "kuipc-skip: ";
+
+/* Unprivileged identity used by permission tests. */
+inline constexpr unsigned int nobody_uid = 65534;
+inline constexpr unsigned int nobody_gid = 65534;
+
+/*
+ * Run fn in a forked child that has dropped to uid/gid (all capabilities
+ * gone) and return fn's result: by convention 0 for success or an errno.
+ * Returns -1 when the child could not drop privileges or died.
+ */
+int run_as(unsigned int uid, unsigned int gid, const std::function<int()> &fn);
+
+/* run_as() for the nobody user. */
+inline int run_unprivileged(const std::function<int()> &fn)
+{
+	return run_as(nobody_uid, nobody_gid, fn);
+}
+
+/* Read a whole file (e.g. under /proc or /sys) as a string; throws. */
+std::string read_file(const std::string &path);
+
+/* Write a string with one write(); returns 0 or the errno of the failure. */
+int write_file(const std::string &path, const std::string &data);
+
+} // namespace kuipc::test
+
+/* Skip the current test: only where the running kernel lacks a feature. */
+#define KUIPC_SKIP(reason) throw ::kuipc::test::Skip(reason)
