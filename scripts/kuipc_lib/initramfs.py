@@ -103,6 +103,15 @@ def build_initramfs(path, progs, kos, extra_kos):
         for lib in _libraries(progs):
             real = os.path.realpath(lib)
             cpio.copy(real, lib, 0o755)
+        motd = ["", "kuipc guest. Each pair: module in /lib/kuipc, client on "
+                "PATH. Try:"]
+        for mech in sorted(kos):
+            motd.append(f"  insmod /lib/kuipc/kuipc_{mech}.ko dyndbg=+p; "
+                        f"kuipc-{mech} demo; dmesg | tail; "
+                        f"rmmod kuipc_{mech}")
+        motd += ["  kuipc-runner --only <mech>    (the test suite; it loads "
+                 "the module itself)", "Leave with: poweroff", ""]
+        cpio.file("etc/motd", "\n".join(motd).encode())
         for mech, ko in sorted(kos.items()):
             cpio.copy(ko, f"lib/kuipc/kuipc_{mech}.ko", 0o644)
         for i, ko in enumerate(extra_kos):
