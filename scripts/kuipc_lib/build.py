@@ -57,7 +57,10 @@ def build_modules(kernel, extra_make_args=()):
     """Build every module for a kernel; any compiler warning is an error."""
     dest = os.path.join(builddir(), "kmod", kernel.release)
     _sync_tree(dest)
-    cmd = ["make", "-C", kernel.kdir, f"M={dest}", "-j2",
+    # C=1: sparse checks every file that is recompiled; its findings are
+    # warnings like the compiler's, so they fail the build too.
+    sparse = ["C=1"] if shutil.which("sparse") else []
+    cmd = ["make", "-C", kernel.kdir, f"M={dest}", "-j2", *sparse,
            *extra_make_args, "modules"]
     with ui.step(f"build modules for {kernel.release}"):
         res = subprocess.run(cmd, capture_output=True, text=True, check=False)
