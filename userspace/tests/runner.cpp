@@ -271,6 +271,12 @@ public:
 
 	[[nodiscard]] int fd() const { return fd_.get(); }
 
+	void seek_end()
+	{
+		if (fd_)
+			::lseek(fd_.get(), 0, SEEK_END);
+	}
+
 	/* All records available now, as "<level>|<message>" strings. */
 	std::vector<std::string> drain()
 	{
@@ -550,9 +556,16 @@ std::string result_json(const std::map<std::string, MechResult> &results)
 	return js.str();
 }
 
-/* Run "kuipc-<mech> demo" and interleave its lines with the kernel's. */
+/*
+ * Run "kuipc-<mech> demo". The client narrates its steps through
+ * kuipc::demo (userspace/common/demo.hpp), which, with KUIPC_DEMO_KMSG=1,
+ * shows the kernel log lines each step caused right before the step; lines
+ * it prints otherwise are shown as the client's.
+ */
 bool run_demo_client(const std::string &mech, KmsgReader &kmsg, double &secs)
 {
+	for (const auto &rec : kmsg.drain()) /* the module's load messages */
+		out("  kernel | " + rec.substr(rec.find('|') + 1));
 	std::array<int, 2> p{};
 	if (::pipe2(p.data(), O_CLOEXEC) != 0)
 		return false;
@@ -565,6 +578,7 @@ bool run_demo_client(const std::string &mech, KmsgReader &kmsg, double &secs)
 	if (pid == 0) {
 		::dup2(wr.get(), 1);
 		::dup2(wr.get(), 2);
+		::setenv("KUIPC_DEMO_KMSG", "1", 1);
 		::execlp(prog.c_str(), prog.c_str(), "demo", nullptr);
 		std::fprintf(stderr, "exec %s: %s\n", prog.c_str(), std::strerror(errno));
 		::_exit(127);
@@ -572,28 +586,30 @@ bool run_demo_client(const std::string &mech, KmsgReader &kmsg, double &secs)
 	wr.reset();
 	if (pid < 0)
 		return false;
-	auto show_kernel = [&] {
-		for (const auto &rec : kmsg.drain())
-			out("  kernel | " + rec.substr(rec.find('|') + 1));
+	auto show = [](const std::string &line) {
+		if (line.rfind("  kernel | ", 0) == 0 || line.rfind("  client | ", 0) == 0)
+			out(line);
+		else
+			out("  client | " + line);
 	};
 	std::string buf;
 	for (;;) {
-		std::array<pollfd, 2> pfd = {pollfd{rd.get(), POLLIN, 0},
-					     pollfd{kmsg.fd(), POLLIN, 0}};
-		if (::poll(pfd.data(), pfd.size(), 30000) <= 0)
+		pollfd pfd{rd.get(), POLLIN, 0};
+		if (::poll(&pfd, 1, 60000) <= 0) {
+			out("  (demo gave no output for 60 s: stopped)");
+			::kill(pid, SIGKILL);
 			break;
-		/* Kernel lines first: they were caused by the call now returning. */
-		show_kernel();
-		if ((pfd[0].revents & (POLLIN | POLLHUP)) == 0)
-			continue;
+		}
 		std::array<char, 4096> chunk{};
 		const ssize_t n = ::read(rd.get(), chunk.data(), chunk.size());
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n <= 0)
 			break;
 		buf.append(chunk.data(), static_cast<size_t>(n));
 		size_t nl = 0;
 		while ((nl = buf.find('\n')) != std::string::npos) {
-			out("  client | " + buf.substr(0, nl));
+			show(buf.substr(0, nl));
 			buf.erase(0, nl + 1);
 		}
 	}
@@ -601,9 +617,10 @@ bool run_demo_client(const std::string &mech, KmsgReader &kmsg, double &secs)
 	while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
 	}
 	secs = std::chrono::duration<double>(Clock::now() - t0).count();
-	show_kernel();
 	if (!buf.empty())
-		out("  client | " + buf);
+		show(buf);
+	/* The client showed the kernel's lines up to its end; skip them. */
+	kmsg.seek_end();
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
