@@ -8,12 +8,11 @@ tried first and abandoned for TCG when no marker comes in time.
 """
 
 import os
-import shutil
 import signal
 import subprocess
 import time
 
-from . import kernels, ui
+from . import kernels, qemu, ui
 
 READY = "KUIPC-READY"
 KVM_READY_TIMEOUT = 8.0
@@ -24,11 +23,8 @@ def _kvm_broken_file():
 
 
 def _qemu_cmd(kernel, initrd, append, accel, workdir, interactive):
-    qemu = shutil.which("qemu-system-x86_64")
-    if qemu is None:
-        raise ui.Fatal("qemu-system-x86_64 not found (package "
-                       "qemu-system-x86)")
-    cmd = [qemu, "-accel", accel, "-cpu", "host" if accel == "kvm" else "max",
+    binary, extra = qemu.get()
+    cmd = [binary, *extra, "-accel", accel, "-cpu", "host" if accel == "kvm" else "max",
            "-smp", "2", "-m", "1024", "-nodefaults", "-no-user-config",
            "-display", "none", "-no-reboot",
            "-kernel", kernel.vmlinuz, "-initrd", initrd, "-append", append]
