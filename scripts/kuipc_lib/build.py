@@ -86,9 +86,24 @@ def build_modules(kernel, extra_make_args=()):
 
 def build_userspace():
     bdir = builddir()
+    # Meson reads the list of mechanisms when it configures: a pair added
+    # since then needs a reconfigure to be built and linked into the runner.
+    seen = os.path.join(bdir, "kuipc-mechs")
+    current = " ".join(mechs())
+    try:
+        with open(seen, encoding="utf-8") as f:
+            configured = f.read().strip()
+    except OSError:
+        configured = None
     if not os.path.exists(os.path.join(bdir, "build.ninja")):
         with ui.step("meson setup"):
             ui.run(["meson", "setup", bdir, REPO], quiet=True)
+    elif configured != current:
+        with ui.step("meson setup --reconfigure (the set of pairs changed)"):
+            ui.run(["meson", "setup", "--reconfigure", bdir, REPO],
+                   quiet=True)
+    with open(seen, "w", encoding="utf-8") as f:
+        f.write(current + "\n")
     with ui.step("build clients and runner (meson compile)"):
         ui.run(["meson", "compile", "-C", bdir], quiet=True)
     return bdir

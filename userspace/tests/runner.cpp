@@ -510,6 +510,12 @@ void run_tests(const std::string &mech, const Options &opt, MechResult &res)
 	do {
 		before = done.size();
 	} while (!run_tests_once(mech, opt, res, done) && done.size() > before);
+	if (done.empty()) {
+		/* A pair whose tests were not linked in must not pass. */
+		tap(false, mech + ": has tests", "no test case tagged [" + mech + "]");
+		++res.failed;
+		++g_total_fail;
+	}
 }
 
 bool check_kmsg(const std::string &mech, KmsgReader &kmsg, unsigned long taint0,
