@@ -110,12 +110,21 @@ def build_userspace():
 
 
 def binaries(bdir):
-    """Programs to put in the guest: the runner and every kuipc-<mech>."""
+    """Programs to put in the guest: the runner and each pair's programs.
+
+    A pair's programs are the executables named kuipc-* that its
+    userspace/<mech>/meson.build builds: its CLI and any helper it needs.
+    """
     progs = [os.path.join(bdir, "userspace", "tests", "kuipc-runner")]
     for m in mechs():
-        exe = os.path.join(bdir, "userspace", m, f"kuipc-{m}")
-        if os.path.exists(exe):
-            progs.append(exe)
+        pdir = os.path.join(bdir, "userspace", m)
+        if not os.path.isdir(pdir):
+            continue
+        for name in sorted(os.listdir(pdir)):
+            exe = os.path.join(pdir, name)
+            if name.startswith("kuipc-") and os.path.isfile(exe) and \
+                    os.access(exe, os.X_OK):
+                progs.append(exe)
     return progs
 
 
