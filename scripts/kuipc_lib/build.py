@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 
-from . import ui
+from . import chroot, ui
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -59,11 +59,20 @@ def build_modules(kernel, extra_make_args=()):
     _sync_tree(dest)
     # C=1: sparse checks every file that is recompiled; its findings are
     # warnings like the compiler's, so they fail the build too.
-    sparse = ["C=1"] if shutil.which("sparse") else []
-    cmd = ["make", "-C", kernel.kdir, f"M={dest}", "-j2", *sparse,
-           *extra_make_args, "modules"]
-    with ui.step(f"build modules for {kernel.release}"):
-        res = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    make = ["make", "-C", kernel.kdir, f"M={dest}", "-j2", "C=1",
+            *extra_make_args, "modules"]
+    in_chroot = chroot.needs_chroot(kernel)
+    where = " (in a build chroot)" if in_chroot else ""
+    if in_chroot:
+        root = chroot.ensure(kernel)
+    with ui.step(f"build modules for {kernel.release}{where}"):
+        if in_chroot:
+            res = chroot.run_in(root, [kernel.root, dest], make)
+        else:
+            if shutil.which("sparse") is None:
+                make.remove("C=1")
+            res = subprocess.run(make, capture_output=True, text=True,
+                                 check=False)
         log = res.stdout + res.stderr
         with open(os.path.join(dest, "build.log"), "w",
                   encoding="utf-8") as f:

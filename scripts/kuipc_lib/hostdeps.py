@@ -20,6 +20,7 @@ PACKAGES = {
     "libnl-genl-3-dev": "the generic netlink client",
     "dwarves": "pahole, used by Kbuild for module BTF",
     "sparse": "static checking of the modules (make C=1)",
+    "debootstrap": "the build chroot for kernels newer than bookworm's gcc",
 }
 
 

@@ -39,10 +39,28 @@ class Kernel:
     def __init__(self, release, root):
         self.release = release
         self.root = root
-        self.vmlinuz = os.path.join(root, "boot", f"vmlinuz-{release}")
-        self.config = os.path.join(root, "boot", f"config-{release}")
         self.kdir = os.path.join(root, "usr/src", f"linux-headers-{release}")
-        self.moddir = os.path.join(root, "lib/modules", release)
+        # Where the image package puts its files moved over the years
+        # (/boot and /lib before the /usr merge, /usr/lib/... after it).
+        self.vmlinuz = self._find(f"vmlinuz-{release}", "vmlinuz")
+        self.config = self._find(f"config-{release}", "config")
+        mods = [os.path.join(root, d, release)
+                for d in ("lib/modules", "usr/lib/modules")]
+        self.moddir = next((d for d in mods
+                            if os.path.isdir(os.path.join(d, "kernel"))),
+                           mods[0])
+
+    def _find(self, name, short):
+        for pattern in (f"boot/{name}",
+                        f"usr/lib/modules/{self.release}/{short}",
+                        f"usr/lib/linux-image-{self.release}/{short}"):
+            hits = glob.glob(os.path.join(self.root, pattern),
+                             recursive=True)
+            if hits:
+                return hits[0]
+        if short == "config":
+            return os.path.join(self.kdir, ".config")
+        return os.path.join(self.root, "boot", name)
 
     def config_value(self, name):
         with open(self.config, encoding="utf-8") as f:
@@ -88,8 +106,8 @@ def _fix_headers(k):
     for mk in glob.glob(os.path.join(src, "*", "Makefile")):
         with open(mk, encoding="utf-8") as f:
             text = f.read()
-        fixed = re.sub(r"^(include\s+)\S*/usr/src/", rf"\g<1>{src}/", text,
-                       flags=re.M)
+        fixed = re.sub(r"^(include\s+|KBUILD_OUTPUT\s*:?=\s*)\S*/usr/src/",
+                       rf"\g<1>{src}/", text, flags=re.M)
         if fixed != text:
             with open(mk, "w", encoding="utf-8") as f:
                 f.write(fixed)
@@ -100,6 +118,11 @@ def _fetch(alias, release, dest):
     image = f"linux-image-{release}"
     headers = f"linux-headers-{release}"
     pkgs = [image, headers]
+    # Newer images are split: linux-binary-* (vmlinuz), linux-modules-*.
+    for dep in papt.depends(image):
+        if dep.startswith(("linux-binary-", "linux-modules-")) or \
+                dep == f"linux-base-{release}":
+            pkgs.append(dep)
     for dep in papt.depends(headers):
         if dep.startswith(("linux-headers-", "linux-kbuild-")):
             pkgs.append(dep)
@@ -113,6 +136,7 @@ def _fetch(alias, release, dest):
         for deb in sorted(glob.glob(os.path.join(debs, "*.deb"))):
             ui.run(["dpkg-deb", "-x", deb, tmp], quiet=True)
     shutil.rmtree(debs, ignore_errors=True)
+    shutil.rmtree(dest, ignore_errors=True)  # an incomplete earlier fetch
     os.replace(tmp, dest)
 
 
