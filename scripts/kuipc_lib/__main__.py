@@ -22,6 +22,8 @@ class Tap:
         self.out = out
         self.n = 0
         self.passed = self.failed = self.skipped = 0
+        self.source = "host"
+        self.results = []  # (source, ok, description, directive)
 
     def line(self, ok, desc, directive=""):
         self.n += 1
@@ -29,6 +31,7 @@ class Tap:
         if directive:
             text += f" # {directive}"
         self._count(ok, directive)
+        self.results.append((self.source, ok, desc, directive))
         self._print(text, ok)
 
     def _count(self, ok, directive):
@@ -53,6 +56,8 @@ class Tap:
             rest = m.group(2)
             directive = rest.split(" # ", 1)[1] if " # " in rest else ""
             self._count(ok, directive)
+            desc = rest.split(" # ", 1)[0].lstrip(" -")
+            self.results.append((self.source, ok, desc, directive))
             self._print(f"{m.group(1)} {self.n}{rest}", ok)
             return True
         if line.startswith("#"):
@@ -109,6 +114,7 @@ def _run_suite(args, tap, ks, bdir, mechs):
     """Boot each kernel with the runner; returns the JSON kernel entries."""
     entries = []
     for k in ks:
+        tap.source = k.release
         image = _guest_image(k, bdir, mechs)
         workdir = os.path.join(build.builddir(), "vm", k.release)
         state = {"t": time.monotonic(), "mech": None, "result": None}
@@ -153,7 +159,7 @@ def _run_suite(args, tap, ks, bdir, mechs):
     return entries
 
 
-def cmd_test(args, vm_only=False):
+def cmd_test(args, vm_only=False, host_tests=True):
     t0 = time.monotonic()
     if vm_only:
         ui.progress_to_stderr()
@@ -163,7 +169,7 @@ def cmd_test(args, vm_only=False):
     ks, bdir = _prepare(args, args.kernel or [kernels.DEFAULT])
     tap = Tap(sys.stdout)
     print("TAP version 13", flush=True)
-    if not vm_only:
+    if host_tests and not vm_only:
         for ok, name, detail in build.host_unit_tests(bdir):
             tap.line(ok, f"host: {name}")
             if not ok:
@@ -171,6 +177,10 @@ def cmd_test(args, vm_only=False):
                     print(f"#   {ln}")
     entries = _run_suite(args, tap, ks, bdir, mechs)
     print(f"1..{tap.n}")
+    if getattr(args, "table", False):
+        _print_table(entries, mechs)
+    if getattr(args, "junit", None):
+        _write_junit(args.junit, tap.results)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump({"kernels": entries}, f, indent=2)
@@ -181,6 +191,56 @@ def cmd_test(args, vm_only=False):
     print(tap.summary(), file=ui.PROGRESS if vm_only else sys.stdout,
           flush=True)
     return 0 if tap.failed == 0 else 1
+
+
+def _print_table(entries, mechs):
+    """kernel x mechanism: passed count, or what went wrong."""
+    width = max([len(e["kernel"]) for e in entries] + [6])
+    cols = [max(len(m), 8) for m in mechs]
+    out = ui.PROGRESS
+    print("", file=out)
+    print("kernel".ljust(width) + "  " + "  ".join(
+        m.ljust(c) for m, c in zip(mechs, cols)) + "  wall", file=out)
+    for e in entries:
+        cells = []
+        for m, c in zip(mechs, cols):
+            r = e["mechanisms"].get(m)
+            if r is None:
+                cell = "-"
+            elif r["failed"] or not (r["load_ok"] and r["unload_ok"]
+                                     and r["dmesg_clean"]):
+                cell = f"FAIL {r['failed']}"
+            else:
+                cell = f"ok {r['passed']}"
+            cells.append(cell.ljust(c))
+        print(e["kernel"].ljust(width) + "  " + "  ".join(cells) +
+              f"  {e['wall_s']}s" + (f"  ({e['error']})" if "error" in e
+                                     else ""), file=out)
+    print("", file=out, flush=True)
+
+
+def _write_junit(path, results):
+    """JUnit XML: a test suite per kernel, a test case per TAP line."""
+    import xml.etree.ElementTree as ET  # pylint: disable=import-outside-toplevel
+    root = ET.Element("testsuites")
+    suites = {}
+    for source, ok, desc, directive in results:
+        suite = suites.get(source)
+        if suite is None:
+            suite = suites[source] = ET.SubElement(
+                root, "testsuite", name=source, tests="0", failures="0",
+                skipped="0")
+        mech = desc.split(":", 1)[0] if ":" in desc else source
+        case = ET.SubElement(suite, "testcase", classname=f"{source}.{mech}",
+                             name=desc)
+        suite.set("tests", str(int(suite.get("tests")) + 1))
+        if directive.upper().startswith("SKIP"):
+            ET.SubElement(case, "skipped", message=directive[4:].strip())
+            suite.set("skipped", str(int(suite.get("skipped")) + 1))
+        elif not ok:
+            ET.SubElement(case, "failure", message=desc)
+            suite.set("failures", str(int(suite.get("failures")) + 1))
+    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
 
 
 def cmd_demo(args):
@@ -255,6 +315,14 @@ def main(argv):
     sp.add_argument("--timeout", type=int, default=60)
     sp.add_argument("--builddir")
 
+    sp = sub.add_parser("matrix", help="the VM suite on every supported "
+                        "kernel (6.1, 6.12, latest)")
+    common(sp, True)
+    sp.add_argument("--only", action="append", default=[], metavar="MECH")
+    sp.add_argument("--json", metavar="FILE")
+    sp.add_argument("--junit", metavar="FILE")
+    sp.add_argument("--timeout", type=int, default=60)
+
     sp = sub.add_parser("demo", help="run pairs, showing both sides")
     common(sp, False)
     sp.add_argument("mechs", nargs="*", metavar="MECH")
@@ -268,6 +336,10 @@ def main(argv):
     try:
         if args.cmd == "test":
             return cmd_test(args)
+        if args.cmd == "matrix":
+            args.kernel = args.kernel or list(kernels.ALIASES)
+            args.table = True
+            return cmd_test(args, host_tests=False)
         if args.cmd == "vm-suite":
             return cmd_test(args, vm_only=True)
         if args.cmd == "demo":
