@@ -5,6 +5,7 @@ Written as an uncompressed newc cpio archive: decompressing is the slowest
 part of an emulated boot, and the archive is only a few megabytes.
 """
 
+import lzma
 import os
 import re
 import stat
@@ -83,6 +84,19 @@ def _libraries(progs):
     return sorted(libs)
 
 
+def _module_bytes(path):
+    """An in-tree module, decompressed: 6.12+ ship .ko.xz (7.x may .ko.zst),
+    which busybox's insmod hands to the kernel as they are."""
+    if path.endswith(".xz"):
+        with lzma.open(path) as f:
+            return f.read()
+    if path.endswith(".zst"):
+        return subprocess.run(["zstd", "-dc", path], capture_output=True,
+                              check=True).stdout
+    with open(path, "rb") as f:
+        return f.read()
+
+
 def build_initramfs(path, progs, kos, extra_kos):
     """Write the initramfs; kos maps mechanism -> .ko path."""
     if not os.path.exists(BUSYBOX):
@@ -115,8 +129,9 @@ def build_initramfs(path, progs, kos, extra_kos):
         for mech, ko in sorted(kos.items()):
             cpio.copy(ko, f"lib/kuipc/kuipc_{mech}.ko", 0o644)
         for i, ko in enumerate(extra_kos):
-            cpio.copy(ko, f"lib/kuipc/extra/{i:02d}-{os.path.basename(ko)}",
-                      0o644)
+            name = os.path.basename(ko)
+            cpio.file(f"lib/kuipc/extra/{i:02d}-{name.split('.ko')[0]}.ko",
+                      _module_bytes(ko))
         cpio.close()
         os.replace(path + ".tmp", path)
     return path

@@ -101,14 +101,25 @@ def _resolve(alias, papt):
 
 
 def _fix_headers(k):
-    """Point the unpacked headers' absolute /usr/src paths into the cache."""
+    """Point the unpacked headers' absolute /usr/src paths into the cache.
+
+    The Makefile is always rewritten from the packaged one (kept as
+    Makefile.kuipc-orig at unpack time): Kbuild may regenerate a wrapper
+    Makefile in an output directory, and the cache must not depend on what
+    an earlier build did to it.
+    """
     src = os.path.join(k.root, "usr/src")
     for mk in glob.glob(os.path.join(src, "*", "Makefile")):
-        with open(mk, encoding="utf-8") as f:
+        orig = mk + ".kuipc-orig"
+        if not os.path.exists(orig):
+            shutil.copy2(mk, orig)
+        with open(orig, encoding="utf-8") as f:
             text = f.read()
         fixed = re.sub(r"^(include\s+|KBUILD_OUTPUT\s*:?=\s*)\S*/usr/src/",
                        rf"\g<1>{src}/", text, flags=re.M)
-        if fixed != text:
+        with open(mk, encoding="utf-8") as f:
+            current = f.read()
+        if fixed != current:
             with open(mk, "w", encoding="utf-8") as f:
                 f.write(fixed)
 
@@ -135,6 +146,8 @@ def _fetch(alias, release, dest):
     with ui.step(f"unpack kernel {release}"):
         for deb in sorted(glob.glob(os.path.join(debs, "*.deb"))):
             ui.run(["dpkg-deb", "-x", deb, tmp], quiet=True)
+    for mk in glob.glob(os.path.join(tmp, "usr/src", "*", "Makefile")):
+        shutil.copy2(mk, mk + ".kuipc-orig")
     shutil.rmtree(debs, ignore_errors=True)
     shutil.rmtree(dest, ignore_errors=True)  # an incomplete earlier fetch
     os.replace(tmp, dest)
