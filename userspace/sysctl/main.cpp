@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+// kuipc-sysctl: command line client of kuipc_sysctl.ko.
+#include "sysctl.hpp"
+#include "demo.hpp"
+
+#include "error.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+namespace sysctl = kuipc::sysctl;
+using sysctl::Entry;
+
+constexpr const char *prog = "kuipc-sysctl";
+
+void usage(std::FILE *out)
+{
+	std::fprintf(out,
+		     "usage: %s COMMAND\n"
+		     "  get [ENTRY...]     print entries as sysctl(8) does "
+		     "(all by default)\n"
+		     "  set ENTRY VALUE    write VALUE to ENTRY\n"
+		     "  reset              put back the values of module load\n"
+		     "  demo               a narrated round trip, one line per "
+		     "system call\n"
+		     "ENTRY is value (%d..%d), name (up to %zu bytes) or "
+		     "enabled (0 or 1),\n"
+		     "with or without the \"%s.\" of its sysctl key; the files "
+		     "are in %s.\n",
+		     prog, sysctl::value_min, sysctl::value_max,
+		     sysctl::name_max, KUIPC_SYSCTL_DIR, sysctl::dir_path);
+}
+
+/* One narrated step, after the kernel log lines it caused (demo.hpp). */
+void say(const std::string &line)
+{
+	kuipc::demo::step(line);
+}
+
+/* Compare what the kernel returned with what it should have. */
+void verify(const std::string &what, const std::string &got,
+	    const std::string &want)
+{
+	if (got == want)
+		return;
+	kuipc::throw_err(EBADMSG, what + ": read \"" + sysctl::escape(got) +
+					  "\", expected \"" +
+					  sysctl::escape(want) + "\"");
+}
+
+/* A write the kernel must refuse with err; anything else is a failure. */
+void expect_refused(const sysctl::Client &client, Entry e,
+		    std::string_view text, int err)
+{
+	try {
+		client.write(e, text);
+	} catch (const kuipc::Error &ex) {
+		if (ex.err() == err)
+			return;
+		throw;
+	}
+	kuipc::throw_err(EPROTO, "the kernel accepted \"" +
+					 sysctl::escape(text, 48) + "\" for " +
+					 sysctl::path(e));
+}
+
+int cmd_get(const sysctl::Client &client,
+	    const std::vector<std::string_view> &names)
+{
+	std::vector<Entry> which;
+	which.reserve(names.size());
+	for (const auto n : names)
+		which.push_back(sysctl::entry_from(n));
+	if (which.empty())
+		which.assign(sysctl::entries.begin(), sysctl::entries.end());
+	for (const Entry e : which) {
+		const std::string text = client.read(e);
+		std::printf("%s = %s\n", sysctl::key(e).c_str(),
+			    std::string(sysctl::strip_newline(text)).c_str());
+	}
+	return 0;
+}
+
+int cmd_set(const sysctl::Client &client, std::string_view name,
+	    std::string_view value)
+{
+	const Entry e = sysctl::entry_from(name);
+	if (e == Entry::name)
+		client.set_name(value);
+	else
+		client.write(e, std::string(value) + "\n");
+	return 0;
+}
+
+int cmd_demo()
+{
+	kuipc::demo::begin();
+	const sysctl::Client client(say);
+	const std::string too_big = std::to_string(sysctl::value_max + 1);
+	const std::string too_long(sysctl::name_max + 1, 'x');
+
+	say("# 1. read the int: proc_dointvec_minmax() prints it in decimal");
+	(void)client.read(Entry::value);
+
+	say("# 2. write 42 and read it back");
+	client.write(Entry::value, "42\n");
+	verify(sysctl::path(Entry::value), client.read(Entry::value), "42\n");
+
+	say("# 3. " + too_big + " is above the maximum " +
+	    std::to_string(sysctl::value_max) +
+	    ": EINVAL, and the value stays 42");
+	expect_refused(client, Entry::value, too_big + "\n", EINVAL);
+	verify(sysctl::path(Entry::value), client.read(Entry::value), "42\n");
+
+	say("# 4. write a name and read it back (a mutex makes it atomic)");
+	client.write(Entry::name, "demo\n");
+	verify(sysctl::path(Entry::name), client.read(Entry::name), "demo\n");
+
+	say("# 5. a name of " + std::to_string(too_long.size()) +
+	    " bytes is too long: EINVAL, not silently cut");
+	expect_refused(client, Entry::name, too_long + "\n", EINVAL);
+	verify(sysctl::path(Entry::name), client.read(Entry::name), "demo\n");
+
+	say("# 6. the bool: write 1, read it back; \"yes\" is no number: "
+	    "EINVAL");
+	client.write(Entry::enabled, "1\n");
+	expect_refused(client, Entry::enabled, "yes\n", EINVAL);
+	verify(sysctl::path(Entry::enabled), client.read(Entry::enabled),
+	       "1\n");
+
+	say("# 7. put back the values the module loaded with");
+	client.reset();
+	verify(sysctl::path(Entry::value), client.read(Entry::value),
+	       std::to_string(sysctl::value_default) + "\n");
+	say("# done: " + std::to_string(sysctl::entries.size()) +
+	    " entries, every round trip as expected");
+	kuipc::demo::end();
+	return 0;
+}
+
+int run(const std::vector<std::string_view> &args)
+{
+	if (args.empty()) {
+		usage(stderr);
+		return 2;
+	}
+	const std::string_view cmd = args[0];
+	const std::vector<std::string_view> rest(args.begin() + 1, args.end());
+	const sysctl::Client client;
+
+	if (cmd == "-h" || cmd == "--help") {
+		usage(stdout);
+		return 0;
+	}
+	if (cmd == "get")
+		return cmd_get(client, rest);
+	if (cmd == "set" && rest.size() == 2)
+		return cmd_set(client, rest[0], rest[1]);
+	if (cmd == "reset" && rest.empty()) {
+		client.reset();
+		return 0;
+	}
+	if (cmd == "demo" && rest.empty())
+		return cmd_demo();
+	usage(stderr);
+	return 2;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	try {
+		return run(std::vector<std::string_view>(argv + 1, argv + argc));
+	} catch (const kuipc::Error &e) {
+		std::fflush(stdout);
+		std::fprintf(stderr, "%s: %s (errno %d)\n", prog, e.what(),
+			     e.err());
+	} catch (const std::exception &e) {
+		std::fflush(stdout);
+		std::fprintf(stderr, "%s: %s\n", prog, e.what());
+	}
+	return 1;
+}
