@@ -9,6 +9,8 @@
 #ifndef _KUIPC_COMPAT_H
 #define _KUIPC_COMPAT_H
 
+#include <linux/eventfd.h>
+#include <linux/net.h>
 #include <linux/version.h>
 
 /*
@@ -28,6 +30,39 @@
 #else
 #define KUIPC_CTL_TABLE_CONST
 #define KUIPC_SYSCTL_TABLE_END { }
+#endif
+
+/*
+ * eventfd_signal() before 6.8: __u64 eventfd_signal(ctx, n) adds n (capped
+ * so the counter stops at ULLONG_MAX) and returns the amount added.
+ * Since 6.8 (3652117f8548 "eventfd: simplify eventfd_signal()" and the two
+ * commits after it): void eventfd_signal(ctx) adds 1, a static inline around
+ * eventfd_signal_mask(ctx, mask). The 6.7.y stable series took the change
+ * too, which a version test cannot see; 6.1.y did not. eventfd_signal_mask()
+ * is not exported on 6.1. Either form warns once and does nothing when
+ * called from inside an eventfd wake-up (see eventfd_signal_allowed()).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+static inline void kuipc_eventfd_signal(struct eventfd_ctx *ctx)
+{
+	eventfd_signal(ctx);
+}
+#else
+static inline void kuipc_eventfd_signal(struct eventfd_ctx *ctx)
+{
+	eventfd_signal(ctx, 1);
+}
+#endif
+
+/*
+ * kernel_bind() and kernel_connect() take a struct sockaddr_unsized * since
+ * 6.19 ("net: ... sockaddr_unsized"); 6.1 and 6.12 take struct sockaddr *.
+ * Pass the address as kuipc_sockaddr(&addr).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 19, 0)
+#define kuipc_sockaddr(sa) ((struct sockaddr_unsized *)(sa))
+#else
+#define kuipc_sockaddr(sa) ((struct sockaddr *)(sa))
 #endif
 
 #endif /* _KUIPC_COMPAT_H */
