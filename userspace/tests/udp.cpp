@@ -1,0 +1,683 @@
+// SPDX-License-Identifier: GPL-2.0
+// VM tests of the udp pair: kuipc_udp.ko and kuipc::udp::Client.
+#include <catch2/catch.hpp>
+
+#include "module.hpp"
+#include "support.hpp"
+#include "udp.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <latch>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using kuipc::udp::Client;
+using kuipc::udp::Reply;
+using kuipc::udp::Stats;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::uint16_t default_port = KUIPC_UDP_DEFAULT_PORT;
+
+/* How long a test waits for a reply: a safety net for a loaded emulator. */
+constexpr int timeout_ms = 10000;
+constexpr std::uint64_t hdr_size = KUIPC_UDP_HDR_SIZE;
+constexpr std::uint64_t stats_reply_size = hdr_size + sizeof(kuipc_udp_stats);
+
+const std::string module_name = KUIPC_UDP_MODULE_NAME;
+
+std::string module_file()
+{
+	return kuipc::module_path("udp");
+}
+
+/* n bytes of every value 0..255, varied by salt. */
+std::string pattern(size_t n, std::uint32_t salt)
+{
+	std::string s(n, '\0');
+	for (size_t i = 0; i < n; ++i)
+		s[i] = static_cast<char>((i * 31 + salt) & 0xff);
+	return s;
+}
+
+/*
+ * For tests that unload the module: whatever happens in the test, leave the
+ * module loaded with its default parameters, as the runner expects.
+ */
+class ReloadAtEnd {
+public:
+	ReloadAtEnd() = default;
+	ReloadAtEnd(const ReloadAtEnd &) = delete;
+	ReloadAtEnd &operator=(const ReloadAtEnd &) = delete;
+	ReloadAtEnd(ReloadAtEnd &&) = delete;
+	ReloadAtEnd &operator=(ReloadAtEnd &&) = delete;
+	~ReloadAtEnd()
+	{
+		try {
+			if (!kuipc::module_loaded(module_name))
+				kuipc::load_module(module_file());
+		} catch (...) {
+			/* Nothing to do: the runner then reports the unload
+			 * as failed. */
+		}
+	}
+};
+
+/* A user UDP socket bound to 127.0.0.1:port, or the errno of bind(). */
+struct Bound {
+	kuipc::Fd fd;
+	int err = 0;
+};
+
+Bound bind_port(std::uint32_t addr, std::uint16_t port, bool reuse = false)
+{
+	Bound b;
+	b.fd.reset(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+	if (!b.fd) {
+		b.err = errno;
+		return b;
+	}
+	if (reuse) {
+		const int one = 1;
+		if (::setsockopt(b.fd.get(), SOL_SOCKET, SO_REUSEADDR, &one,
+				 sizeof(one)) != 0 ||
+		    ::setsockopt(b.fd.get(), SOL_SOCKET, SO_REUSEPORT, &one,
+				 sizeof(one)) != 0) {
+			b.err = errno;
+			return b;
+		}
+	}
+	sockaddr_in sa{};
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons(port);
+	sa.sin_addr.s_addr = htonl(addr);
+	// NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
+	if (::bind(b.fd.get(), reinterpret_cast<const sockaddr *>(&sa), sizeof(sa)) != 0)
+		b.err = errno;
+	return b;
+}
+
+/* The errno of load_module(), 0 on success. */
+int try_load(const std::string &params)
+{
+	try {
+		kuipc::load_module(module_file(), params);
+		return 0;
+	} catch (const kuipc::Error &e) {
+		return e.err();
+	}
+}
+
+/* The errno of a full ECHO round trip on port, 0 on success. */
+int try_echo(std::uint16_t port, const std::string &payload)
+{
+	try {
+		Client c(port, timeout_ms);
+		return c.echo(payload) == payload ? 0 : EBADMSG;
+	} catch (const kuipc::Error &e) {
+		return e.err();
+	}
+}
+
+/* "UDP: inuse N ..." of /proc/net/sockstat: UDP sockets bound in init_net. */
+long udp_sockets_in_use()
+{
+	std::istringstream is(kuipc::test::read_file("/proc/net/sockstat"));
+	for (std::string line; std::getline(is, line);) {
+		std::istringstream ls(line);
+		std::string proto;
+		std::string key;
+		long n = -1;
+		if (ls >> proto >> key >> n && proto == "UDP:" && key == "inuse")
+			return n;
+	}
+	return -1;
+}
+
+/* /dev/kmsg from its current end: the records logged from now on. */
+class KernelLog {
+public:
+	KernelLog() : fd_(::open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC))
+	{
+		if (!fd_)
+			kuipc::throw_errno("open /dev/kmsg");
+		::lseek(fd_.get(), 0, SEEK_END);
+	}
+
+	std::vector<std::string> lines()
+	{
+		std::vector<std::string> out;
+		std::array<char, 8192> buf{};
+		for (;;) {
+			const ssize_t n = ::read(fd_.get(), buf.data(), buf.size());
+			if (n < 0 && errno == EPIPE)
+				continue;
+			if (n <= 0)
+				break;
+			const std::string rec(buf.data(), static_cast<size_t>(n));
+			const auto semi = rec.find(';');
+			if (semi != std::string::npos)
+				out.push_back(
+					rec.substr(semi + 1, rec.find('\n') - semi - 1));
+		}
+		return out;
+	}
+
+private:
+	kuipc::Fd fd_;
+};
+
+/*
+ * Ask for STATS until done(stats) holds, for up to 5 s. A datagram that
+ * gets no reply is served asynchronously; this is how a test learns that
+ * the module has seen it. polls counts the STATS requests made.
+ */
+Stats stats_when(Client &c, const std::function<bool(const Stats &)> &done, int &polls)
+{
+	const auto deadline = Clock::now() + std::chrono::seconds(5);
+	Stats s = c.stats();
+	++polls;
+	while (!done(s) && Clock::now() < deadline) {
+		s = c.stats();
+		++polls;
+	}
+	return s;
+}
+
+} // namespace
+
+TEST_CASE("udp: ECHO returns the payload for sizes from 0 bytes to the largest datagram",
+	  "[udp]")
+{
+	Client c(default_port, timeout_ms);
+	for (const size_t n : {size_t{0}, size_t{1}, size_t{1000}, size_t{1472},
+			       size_t{8192}, size_t{KUIPC_UDP_PAYLOAD_MAX}}) {
+		INFO("payload of " << n << " bytes");
+		const std::string payload = pattern(n, static_cast<std::uint32_t>(n));
+		const std::uint32_t seq = c.next_seq();
+		c.send_datagram(
+			kuipc::udp::encode_request(KUIPC_UDP_OP_ECHO, seq, payload));
+		const Reply r = c.wait_reply(seq);
+		CHECK(r.status == 0);
+		CHECK(r.op == KUIPC_UDP_OP_ECHO);
+		CHECK(r.seq == seq);
+		CHECK(r.payload.size() == n);
+		CHECK(r.payload == payload);
+	}
+	/* One byte more does not fit in a UDP datagram at all. */
+	try {
+		c.echo(pattern(KUIPC_UDP_PAYLOAD_MAX + 1, 0));
+		FAIL("a datagram above the UDP maximum was sent");
+	} catch (const kuipc::Error &e) {
+		CHECK(e.err() == EMSGSIZE);
+	}
+	CHECK(c.echo("still there") == "still there");
+	CHECK(c.stale_replies() == 0);
+}
+
+TEST_CASE("udp: STATS counts every request, reply and byte exactly", "[udp]")
+{
+	Client c(default_port, timeout_ms);
+	const Stats s0 = c.stats();
+	const std::array<size_t, 4> sizes = {1, 100, 1472, 20000};
+	std::uint64_t echo_bytes = 0;
+	for (const size_t n : sizes) {
+		CHECK(c.echo(pattern(n, 7)) == pattern(n, 7));
+		echo_bytes += hdr_size + n;
+	}
+	const Stats s1 = c.stats();
+
+	/* The counters include the STATS request that reads them, but not
+	 * its reply: s0's reply shows up in s1. */
+	CHECK(s1.requests - s0.requests == sizes.size() + 1);
+	CHECK(s1.replies - s0.replies == sizes.size() + 1);
+	CHECK(s1.rx_bytes - s0.rx_bytes == echo_bytes + hdr_size);
+	CHECK(s1.tx_bytes - s0.tx_bytes == echo_bytes + stats_reply_size);
+	CHECK(s1.dropped == s0.dropped);
+	CHECK(s1.rejected == s0.rejected);
+	CHECK(s1.send_errors == s0.send_errors);
+}
+
+TEST_CASE("udp: malformed requests are answered with an error status and counted",
+	  "[udp][badinput]")
+{
+	struct Case {
+		const char *what;
+		std::function<void(std::string &)> spoil;
+		std::uint8_t op;
+		int status;
+	};
+	const auto hdr_at = [](std::string &d, size_t off) -> char & {
+		return d.at(off);
+	};
+	const std::vector<Case> cases = {
+		{"version too new",
+		 [&](std::string &d) {
+			 hdr_at(d, offsetof(kuipc_udp_hdr, version)) =
+				 static_cast<char>(KUIPC_UDP_VERSION + 1);
+		 },
+		 KUIPC_UDP_OP_ECHO, EPROTONOSUPPORT},
+		{"version 0",
+		 [&](std::string &d) { hdr_at(d, offsetof(kuipc_udp_hdr, version)) = 0; },
+		 KUIPC_UDP_OP_ECHO, EPROTONOSUPPORT},
+		{"status set in a request",
+		 [&](std::string &d) {
+			 hdr_at(d, offsetof(kuipc_udp_hdr, status) + 1) = 1;
+		 },
+		 KUIPC_UDP_OP_ECHO, EINVAL},
+		{"len larger than the payload",
+		 [&](std::string &d) {
+			 hdr_at(d, offsetof(kuipc_udp_hdr, len) + 3) += 1;
+		 },
+		 KUIPC_UDP_OP_ECHO, EBADMSG},
+		{"len smaller than the payload",
+		 [&](std::string &d) {
+			 hdr_at(d, offsetof(kuipc_udp_hdr, len) + 3) -= 1;
+		 },
+		 KUIPC_UDP_OP_ECHO, EBADMSG},
+		{"len with its top byte set",
+		 [&](std::string &d) {
+			 hdr_at(d, offsetof(kuipc_udp_hdr, len)) = '\x80';
+		 },
+		 KUIPC_UDP_OP_ECHO, EBADMSG},
+		{"trailing byte after the payload", [&](std::string &d) { d += 'x'; },
+		 KUIPC_UDP_OP_ECHO, EBADMSG},
+		{"op 0",
+		 [&](std::string &d) { hdr_at(d, offsetof(kuipc_udp_hdr, op)) = 0; }, 0,
+		 EOPNOTSUPP},
+		{"op 0x7f",
+		 [&](std::string &d) { hdr_at(d, offsetof(kuipc_udp_hdr, op)) = 0x7f; },
+		 0x7f, EOPNOTSUPP},
+		{"STATS with a payload",
+		 [&](std::string &d) {
+			 hdr_at(d, offsetof(kuipc_udp_hdr, op)) = KUIPC_UDP_OP_STATS;
+		 },
+		 KUIPC_UDP_OP_STATS, EINVAL},
+	};
+
+	Client c(default_port, timeout_ms);
+	for (const auto &tc : cases) {
+		INFO(tc.what);
+		const Stats s0 = c.stats();
+		const std::uint32_t seq = c.next_seq();
+		std::string d =
+			kuipc::udp::encode_request(KUIPC_UDP_OP_ECHO, seq, "payload");
+		tc.spoil(d);
+		c.send_datagram(d);
+		const Reply r = c.wait_reply(seq);
+		CHECK(r.status == tc.status);
+		CHECK(r.op == tc.op);
+		CHECK(r.payload.empty());
+
+		/* Read back: counted as rejected, nothing else changed. */
+		const Stats s1 = c.stats();
+		CHECK(s1.rejected == s0.rejected + 1);
+		CHECK(s1.dropped == s0.dropped);
+		CHECK(s1.requests == s0.requests + 2);
+		CHECK(s1.replies == s0.replies + 2);
+		CHECK(s1.rx_bytes == s0.rx_bytes + d.size() + hdr_size);
+		CHECK(s1.tx_bytes == s0.tx_bytes + stats_reply_size + hdr_size);
+	}
+	CHECK(c.echo("served as before") == "served as before");
+	CHECK(c.stale_replies() == 0);
+}
+
+TEST_CASE("udp: datagrams that are not requests are dropped without a reply and counted",
+	  "[udp][badinput]")
+{
+	Client c(default_port, timeout_ms);
+	const std::string good = kuipc::udp::encode_request(KUIPC_UDP_OP_ECHO, 0, "abc");
+	std::string bad_magic = good;
+	bad_magic[0] = static_cast<char>(bad_magic[0] ^ 0x20);
+	std::string a_reply = good;
+	a_reply[offsetof(kuipc_udp_hdr, op)] =
+		static_cast<char>(KUIPC_UDP_OP_ECHO | KUIPC_UDP_OP_REPLY);
+	const std::vector<std::pair<const char *, std::string>> cases = {
+		{"empty datagram", ""},
+		{"1 byte", "k"},
+		{"header less one byte", good.substr(0, hdr_size - 1)},
+		{"wrong magic", bad_magic},
+		{"a reply (reply bit set)", a_reply},
+	};
+	for (const auto &[what, datagram] : cases) {
+		INFO(what);
+		const Stats s0 = c.stats();
+		c.send_datagram(datagram);
+		int polls = 0;
+		const Stats s1 = stats_when(
+			c, [&](const Stats &s) { return s.dropped > s0.dropped; }, polls);
+		CHECK(s1.dropped == s0.dropped + 1);
+		CHECK(s1.rejected == s0.rejected);
+		CHECK(s1.requests == s0.requests + 1 + static_cast<unsigned>(polls));
+		CHECK(s1.rx_bytes == s0.rx_bytes + datagram.size() +
+					     hdr_size * static_cast<unsigned>(polls));
+		CHECK(s1.replies == s0.replies + static_cast<unsigned>(polls));
+		/* Any reply to the bad datagram would have been sent before the
+		 * STATS reply that counted it, so it would be queued by now (or
+		 * skipped as stale). There is none. */
+		CHECK(c.stale_replies() == 0);
+		CHECK_FALSE(c.any_datagram(0));
+	}
+	CHECK(c.echo("served as before") == "served as before");
+}
+
+TEST_CASE("udp: several clients at once each get only their own replies",
+	  "[udp][concurrency]")
+{
+	constexpr int nthreads = 8;
+	constexpr int per_thread = 150;
+	const std::array<size_t, 5> sizes = {1, 64, 1472, 4000, 9000};
+
+	Client observer(default_port, timeout_ms);
+	const Stats s0 = observer.stats();
+
+	std::latch start(nthreads);
+	std::mutex mu;
+	std::vector<std::string> errors;
+	std::atomic<std::uint64_t> bytes{0};
+	std::atomic<std::uint64_t> stale{0};
+	std::vector<std::thread> threads;
+	threads.reserve(nthreads);
+	for (int t = 0; t < nthreads; ++t) {
+		threads.emplace_back([&, t] {
+			try {
+				Client c(default_port, timeout_ms);
+				start.arrive_and_wait();
+				for (int i = 0; i < per_thread; ++i) {
+					/* The largest payload now and then only:
+					 * the module's receive buffer is finite. */
+					const size_t n =
+						i % 25 == 0
+							? KUIPC_UDP_PAYLOAD_MAX
+							: sizes.at(static_cast<size_t>(
+									   i + t) %
+								   sizes.size());
+					const auto salt =
+						static_cast<std::uint32_t>(t * 1000 + i);
+					const std::string payload = pattern(n, salt);
+					const std::uint32_t seq = c.next_seq();
+					c.send_datagram(kuipc::udp::encode_request(
+						KUIPC_UDP_OP_ECHO, seq, payload));
+					const Reply r = c.wait_reply(seq);
+					if (r.seq != seq || r.status != 0 ||
+					    r.payload != payload)
+						throw kuipc::Error(
+							EBADMSG,
+							"reply " + std::to_string(i) +
+								" does not match");
+					bytes += 2 * (hdr_size + n);
+				}
+				stale += c.stale_replies();
+			} catch (const std::exception &e) {
+				const std::lock_guard<std::mutex> lock(mu);
+				errors.push_back("thread " + std::to_string(t) + ": " +
+						 e.what());
+			}
+		});
+	}
+	for (auto &th : threads)
+		th.join();
+	for (const auto &e : errors)
+		UNSCOPED_INFO(e);
+	REQUIRE(errors.empty());
+	CHECK(stale == 0);
+
+	const Stats s1 = observer.stats();
+	constexpr std::uint64_t total = std::uint64_t{nthreads} * per_thread;
+	CHECK(s1.requests - s0.requests == total + 1);
+	CHECK(s1.replies - s0.replies == total + 1);
+	CHECK(s1.dropped == s0.dropped);
+	CHECK(s1.rejected == s0.rejected);
+	CHECK(s1.send_errors == s0.send_errors);
+	CHECK((s1.rx_bytes - s0.rx_bytes) + (s1.tx_bytes - s0.tx_bytes) ==
+	      bytes + hdr_size + stats_reply_size);
+}
+
+TEST_CASE("udp: loading while the port is taken fails with EADDRINUSE and says why",
+	  "[udp][lifecycle][badinput]")
+{
+	const ReloadAtEnd reload;
+	kuipc::unload_module(module_name, 5000);
+	REQUIRE_FALSE(kuipc::module_loaded(module_name));
+
+	{
+		const Bound squatter = bind_port(KUIPC_UDP_ADDR, default_port);
+		REQUIRE(squatter.err == 0);
+		KernelLog log;
+		CHECK(try_load("") == EADDRINUSE);
+		CHECK_FALSE(kuipc::module_loaded(module_name));
+
+		const std::string where = "127.0.0.1:" + std::to_string(default_port);
+		bool said_why = false;
+		for (const auto &l : log.lines()) {
+			UNSCOPED_INFO("kernel: " << l);
+			if (l.rfind(module_name + ": ", 0) == 0 &&
+			    l.find(where) != std::string::npos &&
+			    (l.find("EADDRINUSE") != std::string::npos ||
+			     l.find(std::to_string(-EADDRINUSE)) != std::string::npos))
+				said_why = true;
+		}
+		CHECK(said_why);
+	}
+
+	/* The squatter is gone: the module loads and serves, from scratch. */
+	REQUIRE(try_load("") == 0);
+	Client c(default_port, timeout_ms);
+	CHECK(c.echo("after EADDRINUSE") == "after EADDRINUSE");
+	const Stats s = c.stats();
+	CHECK(s.requests == 2);
+	CHECK(s.replies == 1);
+}
+
+TEST_CASE("udp: a port of 0, above 65535 or not a number is refused with EINVAL",
+	  "[udp][lifecycle][badinput]")
+{
+	const ReloadAtEnd reload;
+	kuipc::unload_module(module_name, 5000);
+	const long sockets0 = udp_sockets_in_use();
+
+	for (const char *bad :
+	     {"0", "65536", "70000", "4294967296", "-1", "abc", "24817x", "0x6000", ""}) {
+		INFO("port=" << bad);
+		CHECK(try_load(std::string("port=") + bad) == EINVAL);
+		CHECK_FALSE(kuipc::module_loaded(module_name));
+	}
+	/* Nothing was left bound by the failed loads. */
+	CHECK(udp_sockets_in_use() == sockets0);
+
+	REQUIRE(try_load("") == 0);
+	CHECK(kuipc::test::read_file(KUIPC_UDP_PORT_PARAM_PATH) ==
+	      std::to_string(default_port) + "\n");
+	CHECK(try_echo(default_port, "default port") == 0);
+}
+
+TEST_CASE("udp: the port parameter moves the service, from port 1 to 65535",
+	  "[udp][lifecycle]")
+{
+	const ReloadAtEnd reload;
+	for (const std::uint16_t p :
+	     {std::uint16_t{KUIPC_UDP_PORT_MIN}, std::uint16_t{default_port + 1},
+	      std::uint16_t{KUIPC_UDP_PORT_MAX}}) {
+		INFO("port=" << p);
+		kuipc::unload_module(module_name, 5000);
+		REQUIRE(try_load("port=" + std::to_string(p)) == 0);
+		CHECK(kuipc::test::read_file(KUIPC_UDP_PORT_PARAM_PATH) ==
+		      std::to_string(p) + "\n");
+		CHECK(try_echo(p, "moved") == 0);
+		/* Nothing answers on the default port now. */
+		CHECK(try_echo(default_port, "anyone?") == ECONNREFUSED);
+	}
+	kuipc::unload_module(module_name, 5000);
+	REQUIRE(try_load("") == 0);
+	CHECK(try_echo(default_port, "back home") == 0);
+}
+
+TEST_CASE("udp: unloading while clients send stops the worker and releases the socket",
+	  "[udp][lifecycle][concurrency]")
+{
+	const ReloadAtEnd reload;
+	constexpr int nthreads = 4;
+	constexpr std::uint64_t warmup = 200;
+	const long sockets0 = udp_sockets_in_use();
+	REQUIRE(sockets0 >= 1);
+
+	std::mutex mu;
+	std::condition_variable cv;
+	std::uint64_t replies = 0;
+	int refused_after_unload = 0;
+	bool unloading = false;
+	bool unloaded = false;
+	bool stop = false;
+	std::vector<std::string> errors;
+
+	std::vector<std::thread> threads;
+	threads.reserve(nthreads);
+	for (int t = 0; t < nthreads; ++t) {
+		threads.emplace_back([&, t] {
+			bool saw_refused = false;
+			try {
+				/* Shorter: after the unload, a request lost with
+				 * the socket costs one timeout. */
+				Client c(default_port, Client::default_timeout_ms);
+				const std::string payload =
+					pattern(512, static_cast<std::uint32_t>(t));
+				/* Bounded: stops by itself even if the test
+				 * thread never says so. */
+				const auto deadline =
+					Clock::now() + std::chrono::seconds(30);
+				while (Clock::now() < deadline) {
+					{
+						const std::lock_guard<std::mutex> lock(
+							mu);
+						if (stop)
+							break;
+					}
+					int err = 0;
+					try {
+						if (c.echo(payload) != payload)
+							err = EBADMSG;
+					} catch (const kuipc::Error &e) {
+						err = e.err();
+					}
+					const std::lock_guard<std::mutex> lock(mu);
+					if (err == 0) {
+						++replies;
+					} else if (!unloading || (err != ECONNREFUSED &&
+								  err != ETIMEDOUT)) {
+						/* Once unloading, a request may be
+						 * dropped with the socket (ETIMEDOUT)
+						 * or find no one there (ECONNREFUSED);
+						 * anything else is a bug. */
+						errors.push_back(
+							std::generic_category().message(
+								err));
+					} else if (err == ECONNREFUSED && unloaded &&
+						   !saw_refused) {
+						++refused_after_unload;
+						saw_refused = true;
+					}
+					cv.notify_all();
+				}
+			} catch (const std::exception &e) {
+				const std::lock_guard<std::mutex> lock(mu);
+				errors.emplace_back(e.what());
+				cv.notify_all();
+			}
+		});
+	}
+
+	/* Unload once traffic flows, while the threads keep sending. */
+	{
+		std::unique_lock<std::mutex> lock(mu);
+		cv.wait_for(lock, std::chrono::seconds(20),
+			    [&] { return replies >= warmup || !errors.empty(); });
+	}
+	std::uint64_t replies_before = 0;
+	{
+		const std::lock_guard<std::mutex> lock(mu);
+		replies_before = replies;
+		unloading = true;
+	}
+	kuipc::unload_module(module_name, 5000);
+	const bool gone = !kuipc::module_loaded(module_name);
+	{
+		std::unique_lock<std::mutex> lock(mu);
+		unloaded = true;
+		/* Every sender finds the port closed: the socket is gone. */
+		cv.wait_for(lock, std::chrono::seconds(20), [&] {
+			return refused_after_unload == nthreads || !errors.empty();
+		});
+		stop = true;
+	}
+	for (auto &th : threads)
+		th.join();
+
+	for (const auto &e : errors)
+		UNSCOPED_INFO("sender: " << e);
+	CHECK(errors.empty());
+	CHECK(replies_before >= warmup);
+	CHECK(gone);
+	CHECK(refused_after_unload == nthreads);
+	/* The kernel socket is released (the clients' are closed too)... */
+	CHECK(udp_sockets_in_use() == sockets0 - 1);
+	/* ...and its port is free again. */
+	CHECK(bind_port(KUIPC_UDP_ADDR, default_port).err == 0);
+
+	/* Load again: a fresh instance serves, its counters from zero. */
+	REQUIRE(try_load("") == 0);
+	Client c(default_port, timeout_ms);
+	CHECK(c.echo("after the storm") == "after the storm");
+	CHECK(c.stats().requests == 2);
+}
+
+TEST_CASE("udp: any user may use the service but nobody can take its port or change it",
+	  "[udp][permission]")
+{
+	using kuipc::test::run_unprivileged;
+
+	/* The service is open to every local user, as any UDP port is. */
+	CHECK(run_unprivileged([] { return try_echo(default_port, "from nobody"); }) ==
+	      0);
+
+	/* The kernel socket does not set SO_REUSEADDR/SO_REUSEPORT, so no one
+	 * can bind the port beside it and steal requests. */
+	CHECK(run_unprivileged([] {
+		      return bind_port(KUIPC_UDP_ADDR, default_port, true).err;
+	      }) == EADDRINUSE);
+	CHECK(run_unprivileged([] {
+		      return bind_port(INADDR_ANY, default_port, true).err;
+	      }) == EADDRINUSE);
+	CHECK(bind_port(KUIPC_UDP_ADDR, default_port, true).err == EADDRINUSE);
+
+	/* The parameter is read-only (0444), for root as well. */
+	CHECK(run_unprivileged([] {
+		      return kuipc::test::write_file(KUIPC_UDP_PORT_PARAM_PATH, "1234");
+	      }) == EACCES);
+	CHECK(kuipc::test::write_file(KUIPC_UDP_PORT_PARAM_PATH, "1234") == EACCES);
+
+	/* Read back: unchanged, and still served. */
+	CHECK(run_unprivileged([] {
+		      return kuipc::test::read_file(KUIPC_UDP_PORT_PARAM_PATH) ==
+					     std::to_string(default_port) + "\n"
+				     ? 0
+				     : EBADMSG;
+	      }) == 0);
+	CHECK(try_echo(default_port, "still served") == 0);
+}
