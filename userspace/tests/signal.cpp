@@ -1,0 +1,1239 @@
+// SPDX-License-Identifier: GPL-2.0
+// VM tests of the signal pair: kuipc_signal.ko and kuipc::signal.
+//
+// The runner loads the module before these tests and unloads it after.
+// Each test sets up its own registrations and ends them (every file it
+// opens is closed by RAII), so none depends on another's leftovers; counts
+// are read as differences of GET_STATS. Signals are received on the main
+// thread with a signalfd, the signal blocked first. Waiting for another
+// process or thread is done on pipes, waitid() or its state in /proc,
+// never by sleeping a guessed time; timeouts are only a safety net.
+#include <catch2/catch.hpp>
+
+#include "error.hpp"
+#include "fd.hpp"
+#include "module.hpp"
+#include "signal.hpp"
+#include "support.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <climits>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+namespace ks = kuipc::signal;
+using ks::Event;
+using ks::Registration;
+using ks::Stats;
+using ks::Trigger;
+
+constexpr const char *module_name = "kuipc_signal";
+/* Safety net for every wait; a passing test never gets near it. */
+constexpr int wait_ms = 10000;
+
+/* glibc's SIGRTMIN + n: the signals a C program may use. */
+int rt(int n)
+{
+	return ks::rt_signal(n);
+}
+
+Stats stats()
+{
+	return ks::Device(O_RDONLY).stats();
+}
+
+/* One event from a fresh writable file; returns the counts. */
+Trigger trigger(int32_t value)
+{
+	return ks::Device(O_WRONLY).trigger(value);
+}
+
+/* 0, or the errno of a raw ioctl(2). */
+int ioctl_err(int fd, unsigned long cmd, const void *arg)
+{
+	return ::ioctl(fd, cmd, arg) == 0 ? 0 : errno;
+}
+
+/* 0 and the struct, or the errno of KUIPC_SIGNAL_GET_REG. */
+int get_reg(int fd, Registration &reg)
+{
+	reg = Registration{};
+	reg.size = sizeof(reg);
+	return ioctl_err(fd, KUIPC_SIGNAL_GET_REG, &reg);
+}
+
+int register_err(int fd, const Registration &reg)
+{
+	return ioctl_err(fd, KUIPC_SIGNAL_REGISTER, &reg);
+}
+
+/* 0, or the errno of a write(2) that must take all of text. */
+int write_err(int fd, const std::string &text)
+{
+	const ssize_t n = ::write(fd, text.data(), text.size());
+	if (n < 0)
+		return errno;
+	return static_cast<size_t>(n) == text.size() ? 0 : EIO;
+}
+
+/* Is signo pending for this thread or its process? */
+bool pending(int signo)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	return ::sigpending(&set) == 0 && sigismember(&set, signo) == 1;
+}
+
+/* A bad address the compiler cannot see through (it would warn at a call). */
+void *bad_address(uintptr_t addr)
+{
+	const volatile uintptr_t hidden = addr;
+	return reinterpret_cast<void *>(hidden);
+}
+
+/* Give up every privilege, as support.cpp's run_as() does. */
+bool drop_to(uid_t uid, gid_t gid)
+{
+	return ::setgroups(0, nullptr) == 0 && ::setgid(gid) == 0 &&
+	       ::setuid(uid) == 0;
+}
+
+/* Read one byte from fd within wait_ms; -1 on EOF, error or timeout. */
+int read_byte(int fd)
+{
+	pollfd pfd{fd, POLLIN, 0};
+	for (;;) {
+		const int n = ::poll(&pfd, 1, wait_ms);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		unsigned char b = 0;
+		const ssize_t r = ::read(fd, &b, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		return r == 1 ? b : -1;
+	}
+}
+
+/*
+ * A forked child running body, which returns its exit code (0 for
+ * success; Catch2 must not be used in it). Two pipes synchronise it with
+ * the test: the child calls ready(code) when set up and wait_go() before
+ * going on; the test calls wait_ready() and go(). The destructor kills
+ * and reaps a child still around, so no test leaves one behind.
+ */
+class Child {
+public:
+	explicit Child(const std::function<int(Child &)> &body)
+	{
+		std::array<int, 2> up{};
+		std::array<int, 2> down{};
+		if (::pipe2(up.data(), O_CLOEXEC) != 0)
+			kuipc::throw_errno("pipe2");
+		up_rd_.reset(up[0]);
+		up_wr_.reset(up[1]);
+		if (::pipe2(down.data(), O_CLOEXEC) != 0)
+			kuipc::throw_errno("pipe2");
+		down_rd_.reset(down[0]);
+		down_wr_.reset(down[1]);
+		std::fflush(nullptr);
+		pid_ = ::fork();
+		if (pid_ < 0)
+			kuipc::throw_errno("fork");
+		if (pid_ == 0) {
+			up_rd_.reset();
+			down_wr_.reset();
+			int rc = 255;
+			try {
+				rc = body(*this);
+			} catch (...) {
+				rc = 254;
+			}
+			::_exit(rc & 0xff);
+		}
+		up_wr_.reset();
+		down_rd_.reset();
+	}
+	Child(const Child &) = delete;
+	Child &operator=(const Child &) = delete;
+	Child(Child &&) = delete;
+	Child &operator=(Child &&) = delete;
+
+	~Child()
+	{
+		if (!reaped_ && pid_ > 0) {
+			::kill(pid_, SIGKILL);
+			(void)reap();
+		}
+	}
+
+	[[nodiscard]] pid_t pid() const noexcept { return pid_; }
+
+	/* In the child. */
+	void ready(unsigned char code = 0) const
+	{
+		(void)!::write(up_wr_.get(), &code, 1);
+	}
+	[[nodiscard]] bool wait_go() const { return read_byte(down_rd_.get()) == 0; }
+
+	/* In the test: the child's ready() code, or -1. */
+	[[nodiscard]] int wait_ready() const { return read_byte(up_rd_.get()); }
+	void go() const
+	{
+		const unsigned char b = 0;
+		(void)!::write(down_wr_.get(), &b, 1);
+	}
+
+	/* Wait until it has exited, leaving it a zombie (not reaped). */
+	[[nodiscard]] bool wait_zombie() const
+	{
+		siginfo_t si{};
+		while (::waitid(P_PID, static_cast<id_t>(pid_), &si,
+				WEXITED | WNOWAIT) != 0) {
+			if (errno != EINTR)
+				return false;
+		}
+		return si.si_pid == pid_;
+	}
+
+	/* Reap it: its exit code, 128 + signal if killed, -1 on error. */
+	int reap()
+	{
+		int status = 0;
+		while (::waitpid(pid_, &status, 0) < 0) {
+			if (errno != EINTR)
+				return -1;
+		}
+		reaped_ = true;
+		if (WIFEXITED(status))
+			return WEXITSTATUS(status);
+		return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+	}
+
+	/* Still running (not exited)? */
+	[[nodiscard]] bool running() const
+	{
+		siginfo_t si{};
+		if (::waitid(P_PID, static_cast<id_t>(pid_), &si,
+			     WEXITED | WNOHANG | WNOWAIT) != 0)
+			return false;
+		return si.si_pid == 0;
+	}
+
+private:
+	pid_t pid_ = -1;
+	bool reaped_ = false;
+	kuipc::Fd up_rd_;
+	kuipc::Fd up_wr_;
+	kuipc::Fd down_rd_;
+	kuipc::Fd down_wr_;
+};
+
+/* Exit codes of the receiving children. */
+enum ChildCode : unsigned char {
+	child_ok = 0,
+	child_no_signal = 1,
+	child_wrong_signal = 2,
+	child_setup_failed = 3,
+};
+
+/* In a child: wait for one signal and check it; a ChildCode. */
+int expect_event(ks::SignalFd &sfd, int signo, int32_t value, pid_t from)
+{
+	const std::optional<Event> ev = sfd.wait(wait_ms);
+	if (!ev)
+		return child_no_signal;
+	if (ev->signo != signo || ev->code != SI_QUEUE || ev->value != value ||
+	    ev->pid != from)
+		return child_wrong_signal;
+	return child_ok;
+}
+
+/*
+ * Wait until process pid sleeps interruptibly (state S) in system call nr,
+ * as /proc/<pid>/{stat,syscall} show. The 10 s limit is a safety net.
+ */
+bool wait_sleeping_in(pid_t pid, long nr)
+{
+	using namespace std::chrono_literals;
+	const std::string dir = "/proc/" + std::to_string(pid);
+	const auto deadline = std::chrono::steady_clock::now() + 10s;
+	for (; std::chrono::steady_clock::now() < deadline;
+	     std::this_thread::sleep_for(1ms)) {
+		try {
+			const std::string stat = kuipc::test::read_file(dir + "/stat");
+			const auto paren = stat.rfind(')');
+			if (paren == std::string::npos || paren + 2 >= stat.size() ||
+			    stat[paren + 2] != 'S')
+				continue;
+			const std::string sc = kuipc::test::read_file(dir + "/syscall");
+			if (sc.empty() || sc[0] < '0' || sc[0] > '9')
+				continue;
+			if (std::stol(sc) == nr)
+				return true;
+		} catch (const kuipc::Error &) {
+			/* Not there yet, or gone: look again. */
+		}
+	}
+	return false;
+}
+
+/* Sets RLIMIT_SIGPENDING for this process; restores it on destruction. */
+class SigpendingLimit {
+public:
+	explicit SigpendingLimit(rlim_t soft)
+	{
+		if (::getrlimit(RLIMIT_SIGPENDING, &old_) != 0)
+			kuipc::throw_errno("getrlimit");
+		const rlimit lim{soft, old_.rlim_max};
+		if (::setrlimit(RLIMIT_SIGPENDING, &lim) != 0)
+			kuipc::throw_errno("setrlimit");
+	}
+	SigpendingLimit(const SigpendingLimit &) = delete;
+	SigpendingLimit &operator=(const SigpendingLimit &) = delete;
+	~SigpendingLimit() { ::setrlimit(RLIMIT_SIGPENDING, &old_); }
+
+private:
+	rlimit old_{};
+};
+
+} // namespace
+
+TEST_CASE("signal: a trigger delivers its payload to the registered process",
+	  "[signal]")
+{
+	const int signo = rt(1);
+	const Stats before = stats();
+	ks::Listener l(signo);
+	CHECK(stats().registrations == before.registrations + 1);
+	ks::Device w(O_WRONLY);
+
+	const Trigger t = w.trigger(42);
+	CHECK(t.size == sizeof(Trigger));
+	CHECK(t.value == 42);
+	CHECK(t.delivered == 1);
+	CHECK(t.gone == 0);
+	CHECK(t.failed == 0);
+	CHECK(t.reserved == 0);
+
+	const std::optional<Event> ev = l.wait(wait_ms);
+	REQUIRE(ev);
+	CHECK(ev->signo == signo);
+	CHECK(ev->code == SI_QUEUE);
+	CHECK(ev->value == 42);
+	CHECK(ev->pid == ::getpid()); /* we caused the event */
+	CHECK(ev->uid == ::getuid());
+	CHECK_FALSE(l.wait(0).has_value()); /* one event, one signal */
+
+	/* write() is an event too; and the whole range of the payload. */
+	for (const int32_t v : {-7, 0, INT32_MIN, INT32_MAX}) {
+		INFO("value " << v);
+		w.write_value(v);
+		const std::optional<Event> e = l.wait(wait_ms);
+		REQUIRE(e);
+		CHECK(e->value == v);
+		CHECK(e->code == SI_QUEUE);
+	}
+
+	const Registration reg = l.device().registration();
+	CHECK(reg.size == sizeof(Registration));
+	CHECK(reg.flags == 0);
+	CHECK(reg.signo == signo);
+	CHECK(reg.pid == ::getpid());
+	CHECK(reg.status == 0);
+	CHECK(reg.reserved == 0);
+	CHECK(reg.delivered == 5);
+
+	const Stats after = stats();
+	CHECK(after.size == sizeof(Stats));
+	CHECK(after.events - before.events == 5);
+	CHECK(after.delivered - before.delivered == 5);
+	CHECK(after.gone == before.gone);
+	CHECK(after.failed == before.failed);
+
+	/* The same signal read with sigtimedwait(): si_value carries it. */
+	const int other = rt(2);
+	ks::BlockedSignals blocked({other});
+	ks::Device d(O_RDONLY);
+	d.register_process(other);
+	CHECK(w.trigger(5).delivered == 2);
+	siginfo_t si{};
+	const timespec ts{wait_ms / 1000, 0};
+	REQUIRE(::sigtimedwait(&blocked.set(), &si, &ts) == other);
+	CHECK(si.si_code == SI_QUEUE);
+	CHECK(si.si_value.sival_int == 5);
+	CHECK(si.si_pid == ::getpid());
+	const std::optional<Event> first = l.wait(wait_ms);
+	REQUIRE(first);
+	CHECK(first->value == 5);
+}
+
+TEST_CASE("signal: N events queue N signals, received in order", "[signal]")
+{
+	constexpr int n = 100;
+	ks::Listener l(rt(3));
+	ks::Device w(O_WRONLY);
+
+	/* All queued before any is read: real-time signals do not merge. */
+	int delivered = 0;
+	for (int32_t v = 1; v <= n; ++v)
+		delivered += static_cast<int>(w.trigger(v).delivered);
+	CHECK(delivered == n);
+	CHECK(pending(l.signo()));
+
+	const std::vector<Event> evs = l.read_available();
+	REQUIRE(evs.size() == n);
+	int out_of_order = 0;
+	for (size_t i = 0; i < evs.size(); ++i) {
+		if (evs[i].value != static_cast<int32_t>(i + 1) ||
+		    evs[i].signo != l.signo())
+			++out_of_order;
+	}
+	CHECK(out_of_order == 0);
+	CHECK_FALSE(pending(l.signo()));
+	CHECK(l.device().registration().delivered == n);
+}
+
+TEST_CASE("signal: every registration receives each event, across processes",
+	  "[signal]")
+{
+	constexpr int children = 3;
+	const int signo = rt(4);
+	const pid_t self = ::getpid();
+	const Stats before = stats();
+	ks::Listener l(signo);
+
+	std::vector<std::unique_ptr<Child>> kids;
+	for (int i = 0; i < children; ++i) {
+		/* Each child: its own file, signal and registration. */
+		const int sig = rt(5 + i);
+		kids.push_back(std::make_unique<Child>([sig, self](Child &c) {
+			try {
+				ks::Listener mine(sig);
+				c.ready();
+				return expect_event(mine.signal_fd(), sig, 77, self);
+			} catch (const kuipc::Error &) {
+				c.ready(child_setup_failed);
+				return int{child_setup_failed};
+			}
+		}));
+	}
+	for (const auto &k : kids)
+		CHECK(k->wait_ready() == 0);
+	CHECK(stats().registrations == before.registrations + 1 + children);
+
+	const Trigger t = trigger(77);
+	CHECK(t.delivered == 1 + children);
+	CHECK(t.gone == 0);
+	const std::optional<Event> ev = l.wait(wait_ms);
+	REQUIRE(ev);
+	CHECK(ev->value == 77);
+	for (const auto &k : kids)
+		CHECK(k->reap() == child_ok);
+
+	/* Their files closed when they exited: so did their registrations. */
+	CHECK(stats().registrations == before.registrations + 1);
+	CHECK(trigger(78).delivered == 1);
+}
+
+TEST_CASE("signal: concurrent triggers and registrations lose and repeat no signal",
+	  "[signal][concurrency]")
+{
+	constexpr int32_t threads = 4;
+	constexpr int32_t per_thread = 50;
+	constexpr size_t total = static_cast<size_t>(threads) * per_thread;
+	const int churn_sig = rt(2);
+	const Stats before = stats();
+	/* Blocked here, so in every thread started below too. */
+	ks::BlockedSignals churn_blocked({churn_sig});
+	ks::SignalFd churn_fd(churn_blocked.set());
+	ks::Listener l(rt(3));
+
+	std::atomic<bool> stop{false};
+	std::atomic<int> churned{0};
+	std::string churn_error;
+	/* Registrations come and go while the events fly. */
+	std::thread churn([&] {
+		try {
+			while (!stop.load()) {
+				ks::Device d(O_RDONLY);
+				d.register_process(churn_sig);
+				if (d.registration().signo != churn_sig)
+					churn_error = "wrong registration";
+				if (churned++ % 2 == 0)
+					d.unregister();
+			}
+		} catch (const kuipc::Error &e) {
+			churn_error = e.what();
+		}
+	});
+	std::vector<uint64_t> failed(threads);
+	std::vector<std::string> errors(threads);
+	std::vector<std::thread> senders;
+	senders.reserve(threads);
+	for (int32_t t = 0; t < threads; ++t) {
+		senders.emplace_back([&failed, &errors, t] {
+			try {
+				ks::Device w(O_WRONLY);
+				for (int32_t i = 0; i < per_thread; ++i)
+					failed[t] += w.trigger(t * 1000 + i).failed;
+			} catch (const kuipc::Error &e) {
+				errors[t] = e.what();
+			}
+		});
+	}
+
+	/* Receive while they send, so no queue grows long. */
+	std::vector<Event> got;
+	const auto deadline =
+		std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+	while (got.size() < total &&
+	       std::chrono::steady_clock::now() < deadline) {
+		std::array<pollfd, 2> pfds = {{{l.signal_fd().fd(), POLLIN, 0},
+					       {churn_fd.fd(), POLLIN, 0}}};
+		(void)::poll(pfds.data(), pfds.size(), 100);
+		for (const Event &e : l.read_available())
+			got.push_back(e);
+		(void)churn_fd.read_available();
+	}
+	for (auto &s : senders)
+		s.join();
+	stop = true;
+	churn.join();
+	(void)churn_fd.read_available();
+
+	for (const auto &e : errors)
+		CHECK(e.empty());
+	CHECK(churn_error.empty());
+	CHECK(churned.load() > 0);
+	for (const uint64_t f : failed)
+		CHECK(f == 0);
+	/* Each payload exactly once, and each thread's in the order sent. */
+	REQUIRE(got.size() == total);
+	std::vector<int32_t> next(threads, 0);
+	int bad = 0;
+	for (const Event &e : got) {
+		const int32_t t = e.value / 1000;
+		const int32_t i = e.value % 1000;
+		if (e.signo != l.signo() || t < 0 || t >= threads ||
+		    i != next[t]++)
+			++bad;
+	}
+	CHECK(bad == 0);
+	CHECK_FALSE(l.wait(0).has_value());
+	CHECK(l.device().registration().delivered == total);
+	CHECK(stats().registrations == before.registrations + 1);
+}
+
+TEST_CASE("signal: a thread registration signals that thread; a process one the main thread",
+	  "[signal][concurrency]")
+{
+	const int sig_thread = rt(4);
+	const int sig_process = rt(5);
+	/* Blocked in this thread and, inherited, in the workers. */
+	ks::BlockedSignals blocked({sig_thread, sig_process});
+	ks::SignalFd main_fd(blocked.set());
+	ks::Device shared(O_RDONLY);
+
+	/* A worker registers itself on a file the main thread keeps. */
+	std::promise<void> registered;
+	std::promise<void> go;
+	std::optional<Event> worker_got;
+	std::string worker_error;
+	std::future<void> go_seen = go.get_future();
+	std::thread worker([&] {
+		bool announced = false;
+		try {
+			sigset_t mine;
+			sigemptyset(&mine);
+			sigaddset(&mine, sig_thread);
+			ks::SignalFd sfd(mine);
+			shared.register_thread(sig_thread);
+			announced = true;
+			registered.set_value();
+			worker_got = sfd.wait(wait_ms);
+		} catch (const kuipc::Error &e) {
+			worker_error = e.what();
+			if (!announced)
+				registered.set_value();
+		}
+		go_seen.wait();
+	});
+	/* No REQUIRE until the join: the thread must never be left running. */
+	CHECK(registered.get_future().wait_for(std::chrono::milliseconds(wait_ms)) ==
+	      std::future_status::ready);
+	Registration reg{};
+	CHECK(get_reg(shared.fd(), reg) == 0);
+	CHECK(reg.flags == KUIPC_SIGNAL_REG_THREAD);
+	CHECK(reg.pid != ::getpid()); /* the worker's thread id */
+	CHECK(reg.status == 0);
+
+	CHECK(trigger(11).delivered == 1);
+	/* Queued for the worker alone: not pending for this thread. */
+	CHECK_FALSE(pending(sig_thread));
+	go.set_value();
+	worker.join();
+	CHECK(worker_error.empty());
+	REQUIRE(worker_got);
+	CHECK(worker_got->signo == sig_thread);
+	CHECK(worker_got->value == 11);
+	CHECK(main_fd.read_available().empty());
+
+	/* The thread has exited; the file has not: the registration is gone. */
+	const Trigger t = trigger(12);
+	CHECK(t.delivered == 0);
+	CHECK(t.gone == 1);
+	REQUIRE(get_reg(shared.fd(), reg) == 0);
+	CHECK(reg.status == ESRCH);
+	CHECK(reg.delivered == 1);
+	shared.unregister();
+
+	/* A process registration made on another thread reaches this one. */
+	std::thread other([&] {
+		try {
+			shared.register_process(sig_process);
+		} catch (const kuipc::Error &e) {
+			worker_error = e.what();
+		}
+	});
+	other.join();
+	CHECK(worker_error.empty());
+	CHECK(trigger(13).delivered == 1);
+	const std::optional<Event> ev = main_fd.wait(wait_ms);
+	REQUIRE(ev);
+	CHECK(ev->signo == sig_process);
+	CHECK(ev->value == 13);
+}
+
+TEST_CASE("signal: a full signal queue counts as failed, never as delivered",
+	  "[signal]")
+{
+	constexpr rlim_t limit = 8;
+	constexpr int32_t events = 20;
+	ks::Listener l(rt(6));
+	ks::Device w(O_WRONLY);
+	const Stats before = stats();
+
+	uint32_t delivered = 0;
+	uint32_t failed = 0;
+	{
+		/* Our queue holds at most `limit` pending signals. */
+		SigpendingLimit lim(limit);
+		for (int32_t v = 1; v <= events; ++v) {
+			const Trigger t = w.trigger(v);
+			CHECK(t.delivered + t.failed == 1);
+			delivered += t.delivered;
+			failed += t.failed;
+		}
+	}
+	CHECK(delivered >= 1);
+	CHECK(delivered <= limit);
+	CHECK(failed == events - delivered);
+	/* What was counted delivered arrived: the first ones, in order. */
+	const std::vector<Event> evs = l.read_available();
+	REQUIRE(evs.size() == delivered);
+	for (size_t i = 0; i < evs.size(); ++i)
+		CHECK(evs[i].value == static_cast<int32_t>(i + 1));
+	const Stats after = stats();
+	CHECK(after.failed - before.failed == failed);
+	CHECK(after.delivered - before.delivered == delivered);
+	CHECK(l.device().registration().delivered == delivered);
+
+	/* With room again, events arrive again. */
+	CHECK(w.trigger(100).delivered == 1);
+	const std::optional<Event> ev = l.wait(wait_ms);
+	REQUIRE(ev);
+	CHECK(ev->value == 100);
+}
+
+TEST_CASE("signal: non-real-time signals and malformed registrations give EINVAL",
+	  "[signal][badinput]")
+{
+	ks::Device d(O_RDONLY);
+	const uint32_t regs = stats().registrations;
+	Registration reg{};
+
+	for (const int signo : {0, 1, int{SIGKILL}, int{SIGUSR1}, 31,
+				KUIPC_SIGNAL_SIGNO_MAX + 1, 128, -1, INT_MIN,
+				INT_MAX}) {
+		INFO("signo " << signo);
+		CHECK(register_err(d.fd(), ks::make_registration(signo)) == EINVAL);
+		CHECK(get_reg(d.fd(), reg) == ENOENT);
+	}
+
+	const int ok = rt(1);
+	std::vector<std::pair<const char *, Registration>> bad;
+	Registration r = ks::make_registration(ok);
+	for (const uint32_t size : {0U, 24U, 31U, 40U, UINT32_MAX}) {
+		r.size = size;
+		bad.emplace_back("size", r);
+	}
+	for (const uint32_t flags : {2U, 0x80000000U,
+				     KUIPC_SIGNAL_REG_THREAD | 4U}) {
+		r = ks::make_registration(ok, 0, flags);
+		bad.emplace_back("flags", r);
+	}
+	r = ks::make_registration(ok);
+	r.status = ESRCH;
+	bad.emplace_back("status", r);
+	r = ks::make_registration(ok);
+	r.reserved = 1;
+	bad.emplace_back("reserved", r);
+	r = ks::make_registration(ok);
+	r.delivered = 1;
+	bad.emplace_back("delivered", r);
+	bad.emplace_back("negative pid", ks::make_registration(ok, -1));
+	bad.emplace_back("INT_MIN pid", ks::make_registration(ok, INT_MIN));
+	bad.emplace_back("thread with a pid",
+			 ks::make_registration(ok, ::getpid(),
+					       KUIPC_SIGNAL_REG_THREAD));
+	for (const auto &[what, b] : bad) {
+		INFO(what << ": " << ks::to_string(b));
+		CHECK(register_err(d.fd(), b) == EINVAL);
+		CHECK(get_reg(d.fd(), reg) == ENOENT);
+	}
+	CHECK(stats().registrations == regs);
+
+	/* The edges of the range are accepted (no event: 32 and 33 are
+	 * glibc's own signals), and so is the pid of the caller itself. */
+	for (const int signo : {KUIPC_SIGNAL_SIGNO_MIN, KUIPC_SIGNAL_SIGNO_MAX,
+				int{SIGRTMIN}, int{SIGRTMAX}}) {
+		INFO("signo " << signo);
+		CHECK(register_err(d.fd(), ks::make_registration(signo)) == 0);
+		REQUIRE(get_reg(d.fd(), reg) == 0);
+		CHECK(reg.signo == signo);
+		CHECK(reg.pid == ::getpid());
+		CHECK(ioctl_err(d.fd(), KUIPC_SIGNAL_UNREGISTER, nullptr) == 0);
+	}
+	CHECK(register_err(d.fd(), ks::make_registration(ok, ::getpid())) == 0);
+	CHECK(ioctl_err(d.fd(), KUIPC_SIGNAL_UNREGISTER, nullptr) == 0);
+	CHECK(stats().registrations == regs);
+
+	/* Other structs with a wrong size. */
+	Stats st{};
+	st.size = sizeof(st) - 8;
+	CHECK(ioctl_err(d.fd(), KUIPC_SIGNAL_GET_STATS, &st) == EINVAL);
+	reg = Registration{};
+	reg.size = sizeof(reg) + 8;
+	CHECK(ioctl_err(d.fd(), KUIPC_SIGNAL_GET_REG, &reg) == EINVAL);
+}
+
+TEST_CASE("signal: malformed events are refused and send nothing",
+	  "[signal][badinput]")
+{
+	ks::Listener l(rt(7));
+	ks::Device w(O_RDWR);
+	const Stats before = stats();
+
+	const std::vector<std::pair<std::string, int>> writes = {
+		{"abc", EINVAL},
+		{"12x", EINVAL},
+		{"1 2", EINVAL},
+		{" 1", EINVAL},
+		{"1\n\n", EINVAL},
+		{"0x10", EINVAL},
+		{"+", EINVAL},
+		{"-", EINVAL},
+		{"\n", EINVAL},
+		{std::string("1\0", 2), EINVAL},
+		{std::string("\0" "1", 2), EINVAL},
+		{"2147483648", ERANGE},
+		{"-2147483649", ERANGE},
+		{"9999999999999999", ERANGE},	/* 16 bytes: the maximum */
+		{"00000000000000001", EINVAL},	/* 17 bytes: too long */
+		{std::string(4096, '1'), EINVAL},
+	};
+	for (const auto &[text, err] : writes) {
+		INFO("write \"" << text << "\" (" << text.size() << " bytes)");
+		CHECK(write_err(w.fd(), text) == err);
+	}
+	/* A zero-length write is no event. */
+	CHECK(::write(w.fd(), "", 0) == 0);
+
+	Trigger t = ks::make_trigger(1);
+	t.size = sizeof(t) + 4;
+	CHECK(ioctl_err(w.fd(), KUIPC_SIGNAL_TRIGGER, &t) == EINVAL);
+	for (const auto field : {&Trigger::delivered, &Trigger::gone,
+				 &Trigger::failed, &Trigger::reserved}) {
+		t = ks::make_trigger(1);
+		t.*field = 1;
+		INFO("trigger " << ks::to_string(t));
+		CHECK(ioctl_err(w.fd(), KUIPC_SIGNAL_TRIGGER, &t) == EINVAL);
+	}
+
+	/* Unmapped and kernel addresses. */
+	for (void *bad : {bad_address(1), bad_address(0xffff888000000000UL)}) {
+		INFO("pointer " << bad);
+		CHECK(ioctl_err(w.fd(), KUIPC_SIGNAL_TRIGGER, bad) == EFAULT);
+		CHECK(ioctl_err(w.fd(), KUIPC_SIGNAL_GET_STATS, bad) == EFAULT);
+		CHECK(ioctl_err(w.fd(), KUIPC_SIGNAL_GET_REG, bad) == EFAULT);
+		CHECK(ioctl_err(w.fd(), KUIPC_SIGNAL_REGISTER, bad) == EFAULT);
+		errno = 0;
+		CHECK(::write(w.fd(), bad, 2) == -1);
+		CHECK(errno == EFAULT);
+	}
+	/* A valid trigger the module cannot write back: no event either. */
+	const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+	void *ro = ::mmap(nullptr, page, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	REQUIRE(ro != MAP_FAILED);
+	const Trigger valid = ks::make_trigger(1);
+	std::memcpy(ro, &valid, sizeof(valid));
+	REQUIRE(::mprotect(ro, page, PROT_READ) == 0);
+	CHECK(ioctl_err(w.fd(), KUIPC_SIGNAL_TRIGGER, ro) == EFAULT);
+	::munmap(ro, page);
+
+	/* Commands that are not this device's. */
+	const unsigned long magic = KUIPC_SIGNAL_IOC_MAGIC;
+	const unsigned long trig_nr = _IOC_NR(KUIPC_SIGNAL_TRIGGER);
+	const std::vector<unsigned long> cmds = {
+		_IO(magic, 0x3f),
+		_IO(magic, trig_nr),		    /* no argument */
+		_IOWR(magic, trig_nr, __u64),	    /* right number, wrong size */
+		_IOW(magic, trig_nr, Trigger),	    /* wrong direction */
+		_IOWR(magic + 1, trig_nr, Trigger), /* another magic */
+		TCGETS,				    /* a terminal's */
+	};
+	for (const unsigned long cmd : cmds) {
+		INFO("cmd " << ks::ioctl_name(cmd));
+		Trigger tt = ks::make_trigger(1);
+		CHECK(ioctl_err(w.fd(), cmd, &tt) == ENOTTY);
+	}
+
+	/* Nothing of it was an event. */
+	const Stats after = stats();
+	CHECK(after.events == before.events);
+	CHECK(after.delivered == before.delivered);
+	CHECK_FALSE(l.wait(0).has_value());
+	CHECK(l.device().registration().delivered == 0);
+
+	/* Well-formed text does go through, sign and newline included. */
+	CHECK(write_err(w.fd(), "+5\n") == 0);
+	CHECK(write_err(w.fd(), "-0") == 0);
+	const std::vector<Event> evs = [&] {
+		std::vector<Event> v;
+		while (v.size() < 2) {
+			const std::optional<Event> e = l.wait(wait_ms);
+			if (!e)
+				break;
+			v.push_back(*e);
+		}
+		return v;
+	}();
+	REQUIRE(evs.size() == 2);
+	CHECK(evs[0].value == 5);
+	CHECK(evs[1].value == 0);
+}
+
+TEST_CASE("signal: one registration per file; unregister and close end it",
+	  "[signal][lifecycle]")
+{
+	const int s1 = rt(1);
+	const int s2 = rt(2);
+	ks::BlockedSignals blocked({s1, s2});
+	ks::SignalFd sfd(blocked.set());
+	const uint32_t regs = stats().registrations;
+	Registration reg{};
+	{
+		ks::Device d(O_RDONLY);
+		CHECK(get_reg(d.fd(), reg) == ENOENT);
+		d.register_process(s1);
+		CHECK(stats().registrations == regs + 1);
+
+		/* A second registration on the same file: EBUSY, first kept. */
+		CHECK(register_err(d.fd(), ks::make_registration(s2)) == EBUSY);
+		REQUIRE(get_reg(d.fd(), reg) == 0);
+		CHECK(reg.signo == s1);
+		CHECK(stats().registrations == regs + 1);
+		CHECK(trigger(1).delivered == 1);
+		std::optional<Event> ev = sfd.wait(wait_ms);
+		REQUIRE(ev);
+		CHECK(ev->signo == s1);
+		CHECK(ev->value == 1);
+
+		d.unregister();
+		CHECK(get_reg(d.fd(), reg) == ENOENT);
+		CHECK(ioctl_err(d.fd(), KUIPC_SIGNAL_UNREGISTER, nullptr) == ENOENT);
+		CHECK(stats().registrations == regs);
+		CHECK(trigger(2).delivered == 0);
+		CHECK_FALSE(sfd.wait(0).has_value());
+
+		/* The file can register again, afresh. */
+		d.register_process(s2);
+		CHECK(trigger(3).delivered == 1);
+		ev = sfd.wait(wait_ms);
+		REQUIRE(ev);
+		CHECK(ev->signo == s2);
+		CHECK(ev->value == 3);
+		REQUIRE(get_reg(d.fd(), reg) == 0);
+		CHECK(reg.delivered == 1);
+
+		/* Another file is another registration, even in one process. */
+		ks::Device d2(O_RDONLY);
+		d2.register_process(s1);
+		CHECK(stats().registrations == regs + 2);
+		CHECK(trigger(4).delivered == 2);
+		const std::vector<Event> both = [&] {
+			std::vector<Event> v;
+			while (v.size() < 2) {
+				const std::optional<Event> e = sfd.wait(wait_ms);
+				if (!e)
+					break;
+				v.push_back(*e);
+			}
+			return v;
+		}();
+		REQUIRE(both.size() == 2);
+		CHECK(both[0].value == 4);
+		CHECK(both[1].value == 4);
+		CHECK(both[0].signo != both[1].signo);
+	}
+	/* Both files closed: both registrations ended. */
+	CHECK(stats().registrations == regs);
+	CHECK(trigger(5).delivered == 0);
+	CHECK_FALSE(sfd.wait(0).has_value());
+}
+
+TEST_CASE("signal: a registered process that exits is reported gone, not signalled",
+	  "[signal][lifecycle]")
+{
+	const int signo = rt(8);
+	ks::BlockedSignals blocked({signo});
+	const Stats before = stats();
+
+	/* Its own file: closed when it exits, so the registration ends. */
+	{
+		Child c([signo](Child &self) {
+			ks::Device d(O_RDONLY);
+			d.register_process(signo);
+			self.ready();
+			return self.wait_go() ? 0 : 1;
+		});
+		REQUIRE(c.wait_ready() == 0);
+		CHECK(stats().registrations == before.registrations + 1);
+		c.go();
+		CHECK(c.reap() == 0);
+		CHECK(stats().registrations == before.registrations);
+	}
+
+	/*
+	 * A file it shares with us: the registration outlives the child and
+	 * holds the pid of an exited process. It must be reported gone,
+	 * before and after the zombie is reaped, and never signal anyone.
+	 */
+	ks::Device shared(O_RDONLY);
+	Child c([&shared, signo](Child &self) {
+		const int err = register_err(shared.fd(),
+					     ks::make_registration(signo));
+		self.ready(static_cast<unsigned char>(err));
+		return self.wait_go() ? 0 : 1;
+	});
+	REQUIRE(c.wait_ready() == 0);
+	Registration reg{};
+	REQUIRE(get_reg(shared.fd(), reg) == 0);
+	CHECK(reg.pid == c.pid());
+	CHECK(reg.status == 0);
+	CHECK(stats().registrations == before.registrations + 1);
+
+	c.go();
+	REQUIRE(c.wait_zombie());
+	Trigger t = trigger(21);
+	CHECK(t.delivered == 0);
+	CHECK(t.gone == 1);
+	CHECK(t.failed == 0);
+	REQUIRE(get_reg(shared.fd(), reg) == 0);
+	CHECK(reg.status == ESRCH);
+
+	CHECK(c.reap() == 0);
+	t = trigger(22);
+	CHECK(t.delivered == 0);
+	CHECK(t.gone == 1);
+	REQUIRE(get_reg(shared.fd(), reg) == 0);
+	CHECK(reg.status == ESRCH);
+	CHECK(reg.pid == c.pid()); /* the number it had */
+	CHECK(reg.delivered == 0);
+	/* The signal went nowhere: not to us, who share the file. */
+	CHECK_FALSE(pending(signo));
+
+	const Stats after = stats();
+	CHECK(after.gone - before.gone == 2);
+	CHECK(after.registrations == before.registrations + 1);
+	shared.unregister();
+	CHECK(stats().registrations == before.registrations);
+}
+
+TEST_CASE("signal: a registered process that execs another program is not signalled",
+	  "[signal][lifecycle]")
+{
+	const int signo = rt(9);
+	ks::Device shared(O_RDONLY);
+	std::array<int, 2> in{};
+	REQUIRE(::pipe2(in.data(), O_CLOEXEC) == 0);
+	kuipc::Fd in_rd(in[0]);
+	kuipc::Fd in_wr(in[1]);
+
+	Child c([&](Child &self) {
+		/* Unblocked: delivered, this signal would kill the program. */
+		sigset_t none;
+		sigemptyset(&none);
+		::pthread_sigmask(SIG_SETMASK, &none, nullptr);
+		const int err = register_err(shared.fd(),
+					     ks::make_registration(signo));
+		self.ready(static_cast<unsigned char>(err));
+		if (err != 0 || !self.wait_go() || ::dup2(in_rd.get(), 0) != 0)
+			return 1;
+		::execl("/bin/cat", "cat", nullptr);
+		return 127;
+	});
+	REQUIRE(c.wait_ready() == 0);
+	Registration reg{};
+	REQUIRE(get_reg(shared.fd(), reg) == 0);
+	CHECK(reg.status == 0);
+	c.go();
+	/* cat is running once it waits in read(0). */
+	REQUIRE(wait_sleeping_in(c.pid(), SYS_read));
+	CHECK(kuipc::test::read_file("/proc/" + std::to_string(c.pid()) +
+				     "/comm") == "cat\n");
+
+	REQUIRE(get_reg(shared.fd(), reg) == 0);
+	CHECK(reg.pid == c.pid());
+	CHECK(reg.status == ESRCH);
+	const Trigger t = trigger(31);
+	CHECK(t.delivered == 0);
+	CHECK(t.gone == 1);
+	CHECK(c.running());
+
+	/* cat ends normally on EOF: no signal killed it. */
+	in_wr.reset();
+	CHECK(c.reap() == 0);
+}
+
+TEST_CASE("signal: receiving needs read access, sending write access",
+	  "[signal][permission]")
+{
+	struct stat st {};
+	REQUIRE(::stat(KUIPC_SIGNAL_PATH, &st) == 0);
+	CHECK(S_ISCHR(st.st_mode));
+	CHECK(major(st.st_rdev) == 10); /* MISC_MAJOR */
+	CHECK((st.st_mode & 07777) == KUIPC_SIGNAL_MODE);
+	CHECK(st.st_uid == 0);
+
+	/* Anyone may open it to receive; only root to send. */
+	for (const auto &[flags, err] : {std::pair{O_RDONLY, 0},
+					  std::pair{O_WRONLY, EACCES},
+					  std::pair{O_RDWR, EACCES}}) {
+		INFO("open flags " << flags);
+		CHECK(kuipc::test::run_unprivileged([flags = flags] {
+			const int fd = ::open(KUIPC_SIGNAL_PATH, flags | O_CLOEXEC);
+			if (fd < 0)
+				return errno;
+			::close(fd);
+			return 0;
+		}) == err);
+	}
+
+	/* The access mode of the file is the right, for root too. */
+	const Stats before = stats();
+	ks::Device wo(O_WRONLY);
+	Registration reg = ks::make_registration(rt(1));
+	CHECK(register_err(wo.fd(), reg) == EBADF);
+	CHECK(get_reg(wo.fd(), reg) == EBADF);
+	CHECK(ioctl_err(wo.fd(), KUIPC_SIGNAL_UNREGISTER, nullptr) == EBADF);
+	ks::Device ro(O_RDONLY);
+	Trigger t = ks::make_trigger(1);
+	CHECK(ioctl_err(ro.fd(), KUIPC_SIGNAL_TRIGGER, &t) == EBADF);
+	CHECK(write_err(ro.fd(), "1\n") == EBADF);
+	CHECK(stats().events == before.events);
+	CHECK(stats().registrations == before.registrations);
+
+	/* An unprivileged process registers itself; root's event reaches it. */
+	const int signo = rt(2);
+	const pid_t self = ::getpid();
+	Child c([signo, self](Child &child) {
+		if (!drop_to(kuipc::test::nobody_uid, kuipc::test::nobody_gid)) {
+			child.ready(child_setup_failed);
+			return int{child_setup_failed};
+		}
+		try {
+			ks::Listener l(signo);
+			child.ready();
+			return expect_event(l.signal_fd(), signo, 21, self);
+		} catch (const kuipc::Error &e) {
+			child.ready(static_cast<unsigned char>(e.err()));
+			return int{child_setup_failed};
+		}
+	});
+	REQUIRE(c.wait_ready() == 0);
+	CHECK(trigger(21).delivered == 1);
+	CHECK(c.reap() == child_ok);
+
+	/* The right travels with the descriptor: a writable one works. */
+	const int wfd = wo.fd();
+	CHECK(kuipc::test::run_unprivileged([wfd] {
+		Trigger tt = ks::make_trigger(1);
+		return ioctl_err(wfd, KUIPC_SIGNAL_TRIGGER, &tt);
+	}) == 0);
+	CHECK(stats().events == before.events + 2);
+}
+
+TEST_CASE("signal: registering another process needs the right to signal it",
+	  "[signal][permission]")
+{
+	const int signo = rt(3);
+	const uint32_t regs = stats().registrations;
+	const pid_t self = ::getpid();
+
+	/* A process of another unprivileged user, waiting for a signal. */
+	constexpr uid_t other_uid = kuipc::test::nobody_uid - 1;
+	Child other([signo](Child &c) {
+		if (!drop_to(other_uid, other_uid)) {
+			c.ready(child_setup_failed);
+			return int{child_setup_failed};
+		}
+		ks::BlockedSignals blocked({signo});
+		ks::SignalFd sfd(blocked.set());
+		c.ready();
+		return expect_event(sfd, signo, 41, ::getppid());
+	});
+	REQUIRE(other.wait_ready() == 0);
+	/* And one of the nobody user, which nobody may register. */
+	Child peer([](Child &c) {
+		if (!drop_to(kuipc::test::nobody_uid, kuipc::test::nobody_gid)) {
+			c.ready(child_setup_failed);
+			return int{child_setup_failed};
+		}
+		c.ready();
+		return c.wait_go() ? 0 : 1;
+	});
+	REQUIRE(peer.wait_ready() == 0);
+
+	const auto nobody_registers = [signo](pid_t pid) {
+		return kuipc::test::run_unprivileged([signo, pid] {
+			ks::Device d(O_RDONLY);
+			const int err = register_err(d.fd(),
+						     ks::make_registration(signo, pid));
+			if (err != 0)
+				return err;
+			Registration r{};
+			return get_reg(d.fd(), r) == 0 && r.pid == pid ? 0 : EIO;
+		});
+	};
+	CHECK(nobody_registers(1) == EPERM);	       /* init, root's */
+	CHECK(nobody_registers(self) == EPERM);	       /* this test, root's */
+	CHECK(nobody_registers(other.pid()) == EPERM); /* another user's */
+	CHECK(nobody_registers(peer.pid()) == 0);      /* its own user's */
+	CHECK(stats().registrations == regs);
+
+	/* No such process, or a thread id rather than a process id: ESRCH. */
+	ks::Device d(O_RDONLY);
+	CHECK(register_err(d.fd(), ks::make_registration(signo, INT_MAX)) == ESRCH);
+	/* A kernel thread (kthreadd), even for root: EPERM. */
+	CHECK(register_err(d.fd(), ks::make_registration(signo, 2)) == EPERM);
+	std::promise<pid_t> tid;
+	std::promise<void> done;
+	std::thread th([&] {
+		tid.set_value(::gettid());
+		done.get_future().wait();
+	});
+	const pid_t thread_id = tid.get_future().get();
+	CHECK(register_err(d.fd(), ks::make_registration(signo, thread_id)) ==
+	      ESRCH);
+	done.set_value();
+	th.join();
+	Registration reg{};
+	CHECK(get_reg(d.fd(), reg) == ENOENT);
+
+	/* Root (CAP_KILL) may register the other user's process: it gets it. */
+	d.register_process(signo, other.pid());
+	REQUIRE(get_reg(d.fd(), reg) == 0);
+	CHECK(reg.pid == other.pid());
+	const Trigger t = trigger(41);
+	CHECK(t.delivered == 1);
+	CHECK(other.reap() == child_ok);
+	CHECK_FALSE(pending(signo));
+	peer.go();
+	CHECK(peer.reap() == 0);
+}
+
+TEST_CASE("signal: an open file pins the module; unload removes the node",
+	  "[signal][lifecycle]")
+{
+	/* Whatever happens below, leave the module loaded for the runner. */
+	struct Reload {
+		~Reload()
+		{
+			if (kuipc::module_loaded(module_name))
+				return;
+			try {
+				kuipc::load_module(kuipc::module_path("signal"));
+			} catch (const kuipc::Error &) {
+				/* The next test's open() will say so. */
+			}
+		}
+	} reload;
+
+	{
+		ks::Listener l(rt(4));
+		int err = 0;
+		try {
+			kuipc::unload_module(module_name, 0);
+		} catch (const kuipc::Error &e) {
+			err = e.err();
+		}
+		CHECK((err == EAGAIN || err == EBUSY));
+		CHECK(kuipc::module_loaded(module_name));
+		/* Still fully working. */
+		CHECK(trigger(51).delivered == 1);
+		const std::optional<Event> ev = l.wait(wait_ms);
+		REQUIRE(ev);
+		CHECK(ev->value == 51);
+	}
+
+	/* Closed: the unload goes through and the node goes with it. */
+	REQUIRE_NOTHROW(kuipc::unload_module(module_name, 2000));
+	CHECK_FALSE(kuipc::module_loaded(module_name));
+	struct stat st {};
+	errno = 0;
+	CHECK(::stat(KUIPC_SIGNAL_PATH, &st) == -1);
+	CHECK(errno == ENOENT);
+
+	/* Loaded again: a new node and zero counters; it works. */
+	REQUIRE_NOTHROW(kuipc::load_module(kuipc::module_path("signal")));
+	REQUIRE(::stat(KUIPC_SIGNAL_PATH, &st) == 0);
+	const Stats s = stats();
+	CHECK(s.registrations == 0);
+	CHECK(s.events == 0);
+	CHECK(s.delivered == 0);
+	ks::Listener l(rt(4));
+	CHECK(trigger(52).delivered == 1);
+	const std::optional<Event> ev = l.wait(wait_ms);
+	REQUIRE(ev);
+	CHECK(ev->value == 52);
+}
