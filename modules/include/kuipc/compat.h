@@ -10,6 +10,7 @@
 #define _KUIPC_COMPAT_H
 
 #include <linux/eventfd.h>
+#include <linux/mm.h>
 #include <linux/net.h>
 #include <linux/version.h>
 
@@ -63,6 +64,26 @@ static inline void kuipc_eventfd_signal(struct eventfd_ctx *ctx)
 #define kuipc_sockaddr(sa) ((struct sockaddr_unsized *)(sa))
 #else
 #define kuipc_sockaddr(sa) ((struct sockaddr *)(sa))
+#endif
+
+/*
+ * vm_area_struct.vm_flags became read-only in 6.3 (per-VMA locking): it is
+ * changed with vm_flags_set(), which also write-locks the VMA. Before 6.3
+ * there is no vm_flags_set() and the field is written directly; .mmap runs
+ * with mmap_lock held for writing either way.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+static inline void kuipc_vm_flags_set(struct vm_area_struct *vma,
+				      vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
+#else
+static inline void kuipc_vm_flags_set(struct vm_area_struct *vma,
+				      vm_flags_t flags)
+{
+	vm_flags_set(vma, flags);
+}
 #endif
 
 #endif /* _KUIPC_COMPAT_H */

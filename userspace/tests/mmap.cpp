@@ -1,0 +1,853 @@
+// SPDX-License-Identifier: GPL-2.0
+// VM tests of the mmap pair: kuipc_mmap.ko and kuipc::mmap.
+//
+// The runner loads the module before these tests and unloads it after.
+// Each test starts from a reset buffer (empty ring, seq 0, zeroed areas),
+// so none depends on another's leftovers. Waiting for another thread to
+// block is done by watching its state in /proc, never by sleeping a guessed
+// time.
+#include <catch2/catch.hpp>
+
+#include "error.hpp"
+#include "mmap.hpp"
+#include "module.hpp"
+#include "support.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <initializer_list>
+#include <optional>
+#include <span>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace {
+
+namespace km = kuipc::mmap;
+using km::Record;
+
+constexpr const char *module_name = "kuipc_mmap";
+constexpr uint32_t records = KUIPC_MMAP_RECORDS;
+constexpr uint32_t user_size = KUIPC_MMAP_USER_SIZE;
+
+/* Every test starts here: a reset buffer. */
+km::Device fresh_device(int flags = O_RDWR)
+{
+	km::Device dev(KUIPC_MMAP_PATH, flags);
+	dev.reset();
+	return dev;
+}
+
+size_t page_size()
+{
+	return static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+}
+
+/* The size of the buffer as mapped: KUIPC_MMAP_SIZE in whole pages. */
+size_t buffer_size()
+{
+	const size_t page = page_size();
+	return (KUIPC_MMAP_SIZE + page - 1) / page * page;
+}
+
+/* 0, or the errno of a raw ioctl(2). */
+int ioctl_err(int fd, unsigned long cmd, const void *arg)
+{
+	return ::ioctl(fd, cmd, arg) >= 0 ? 0 : errno;
+}
+
+/* 0 (and the mapping undone), or the errno of mmap(2). */
+int mmap_err(int fd, size_t len, int prot, int flags, off_t off)
+{
+	void *p = ::mmap(nullptr, len, prot, flags, fd, off);
+	if (p == MAP_FAILED)
+		return errno;
+	::munmap(p, len);
+	return 0;
+}
+
+/* 0, or the errno of KUIPC_MMAP_PRODUCE. */
+int produce_err(int fd, uint32_t count, uint32_t flags = 0)
+{
+	kuipc_mmap_produce req{};
+	req.count = count;
+	req.flags = flags;
+	return ioctl_err(fd, KUIPC_MMAP_PRODUCE, &req);
+}
+
+/* 0, or the errno carried by the kuipc::Error that fn throws. */
+template <typename Fn> int error_of(Fn &&fn)
+{
+	try {
+		fn();
+		return 0;
+	} catch (const kuipc::Error &e) {
+		return e.err();
+	}
+}
+
+/*
+ * Pop every waiting record and check that they are exactly records
+ * first, first + 1, ... as the module writes them. Returns how many came;
+ * counts the wrong ones in bad.
+ */
+size_t pop_expect(km::Ring &ring, uint64_t first, size_t &bad)
+{
+	std::vector<Record> got(records);
+	const size_t n = ring.pop(got);
+	for (size_t i = 0; i < n; ++i) {
+		if (!km::check_ok(got[i]) ||
+		    !km::equal(got[i], km::expected_record(first + i)))
+			++bad;
+	}
+	return n;
+}
+
+/* n bytes of a pattern that differs with seed. */
+std::vector<std::byte> pattern(size_t n, unsigned seed)
+{
+	std::vector<std::byte> v(n);
+	for (size_t i = 0; i < n; ++i)
+		v[i] = static_cast<std::byte>((i * 13 + size_t{seed} * 101 + i / 253) & 0xff);
+	return v;
+}
+
+/*
+ * Wait until thread tid sleeps interruptibly (state S) inside one of the
+ * given system calls, as /proc/self/task/<tid>/{stat,syscall} show.
+ * The 10 s limit is only a safety net.
+ */
+bool wait_sleeping_in(const std::atomic<pid_t> &tid,
+		      std::initializer_list<long> syscalls)
+{
+	using namespace std::chrono_literals;
+	const auto deadline = std::chrono::steady_clock::now() + 10s;
+	for (; std::chrono::steady_clock::now() < deadline;
+	     std::this_thread::sleep_for(1ms)) {
+		const pid_t t = tid.load();
+		if (t == 0)
+			continue;
+		const std::string dir = "/proc/self/task/" + std::to_string(t);
+		try {
+			const std::string stat = kuipc::test::read_file(dir + "/stat");
+			const auto paren = stat.rfind(')');
+			if (paren == std::string::npos || paren + 2 >= stat.size() ||
+			    stat[paren + 2] != 'S')
+				continue;
+			/* "<nr> <args...>", or "running" / "-1 ..." outside one. */
+			const std::string sc = kuipc::test::read_file(dir + "/syscall");
+			if (sc.empty() || sc[0] < '0' || sc[0] > '9')
+				continue;
+			const long nr = std::stol(sc);
+			if (std::find(syscalls.begin(), syscalls.end(), nr) !=
+			    syscalls.end())
+				return true;
+		} catch (const kuipc::Error &) {
+			/* The thread is gone or not yet visible: look again. */
+		}
+	}
+	return false;
+}
+
+/* A bad address the compiler cannot see through (it would warn at a call). */
+void *bad_address(uintptr_t addr)
+{
+	const volatile uintptr_t hidden = addr;
+	return reinterpret_cast<void *>(hidden);
+}
+
+} // namespace
+
+TEST_CASE("mmap: produced records are read from the mapping in order, byte for byte",
+	  "[mmap]")
+{
+	km::Device dev = fresh_device();
+	km::Ring ring(dev); /* checks magic, version and layout */
+	const km::Ctrl &ctrl = ring.ctrl();
+	CHECK(ctrl.magic == KUIPC_MMAP_MAGIC);
+	CHECK(ctrl.records == records);
+	CHECK(ctrl.head == 0);
+	CHECK(ctrl.tail == 0);
+	Record rec{};
+	CHECK_FALSE(ring.try_pop(rec));
+
+	/* 50 records: every payload length from 1 to KUIPC_MMAP_PAYLOAD_MAX. */
+	CHECK(dev.produce(50) == 50);
+	CHECK(ring.head() == 50);
+	CHECK(ring.available() == 50);
+	/* They sit in consecutive slots of the data area. */
+	const auto *slots = reinterpret_cast<const Record *>(
+		ring.mapping().data() + KUIPC_MMAP_DATA_OFFSET);
+	CHECK(slots[0].seq == 0);
+	CHECK(slots[49].seq == 49);
+	CHECK(slots[50].seq == 0); /* not written yet: still zero */
+	CHECK(slots[50].check == 0);
+
+	size_t bad = 0;
+	CHECK(pop_expect(ring, 0, bad) == 50);
+	CHECK(bad == 0);
+	CHECK(ring.tail() == 50);
+	CHECK(ring.available() == 0);
+
+	/* One at a time, and seen the same through a second open + mapping. */
+	CHECK(dev.produce(3) == 3);
+	km::Device other;
+	const km::Ring view(other);
+	CHECK(view.head() == 53);
+	CHECK(km::equal(view.slot(51), ring.slot(51)));
+	for (uint64_t seq = 50; seq < 53; ++seq) {
+		INFO("seq " << seq);
+		REQUIRE(ring.try_pop(rec));
+		CHECK(km::equal(rec, km::expected_record(seq)));
+	}
+	CHECK_FALSE(ring.try_pop(rec));
+	CHECK(view.tail() == 53); /* one ring: the tail is shared too */
+}
+
+TEST_CASE("mmap: a consumer sleeping in poll is woken by a produce",
+	  "[mmap][concurrency]")
+{
+	km::Device dev = fresh_device();
+	km::Ring ring(dev);
+	CHECK(dev.poll(POLLIN, 0) == 0);
+
+	/* A raw poll(2) on another descriptor, asleep before data exists. */
+	std::atomic<pid_t> tid{0};
+	short rev = -1;
+	std::thread poller([&] {
+		tid = ::gettid();
+		const km::Device mine;
+		rev = mine.poll(POLLIN, 10000);
+	});
+	CHECK(wait_sleeping_in(tid, {SYS_poll, SYS_ppoll}));
+	CHECK(dev.produce(1) == 1); /* wakes the poller even if that failed */
+	poller.join();
+	CHECK(rev == POLLIN);
+
+	/* The module reads the consumer's tail from the mapping. */
+	CHECK(dev.poll(POLLIN, 0) == POLLIN);
+	Record rec{};
+	REQUIRE(ring.try_pop(rec));
+	CHECK(km::equal(rec, km::expected_record(0)));
+	CHECK(dev.poll(POLLIN, 0) == 0);
+
+	/* Ring::wait(): records first, poll(2) only when there are none. */
+	tid = 0;
+	bool woke = false;
+	size_t got = 0;
+	size_t bad = 0;
+	std::thread consumer([&] {
+		tid = ::gettid();
+		woke = ring.wait(dev, 10000);
+		got = pop_expect(ring, 1, bad);
+	});
+	CHECK(wait_sleeping_in(tid, {SYS_poll, SYS_ppoll}));
+	CHECK(dev.produce(3) == 3);
+	consumer.join();
+	CHECK(woke);
+	CHECK(got == 3);
+	CHECK(bad == 0);
+	CHECK(ring.available() == 0);
+
+	/* With records waiting, wait() returns at once. */
+	CHECK(dev.produce(1) == 1);
+	CHECK(ring.wait(dev, 0));
+}
+
+TEST_CASE("mmap: the ring wraps around many times without losing a record",
+	  "[mmap]")
+{
+	km::Device dev = fresh_device();
+	km::Ring ring(dev);
+	uint64_t produced = 0;
+	uint64_t consumed = 0;
+	size_t bad = 0;
+
+	/* Steps that put head and tail everywhere relative to the wrap. */
+	for (const uint32_t step : {100U, 200U, records, 1U, records - 1, 37U,
+				    records, 255U, 2U, 129U}) {
+		INFO("step " << step << " at " << produced);
+		CHECK(dev.produce(step) == step);
+		produced += step;
+		CHECK(ring.available() == produced - consumed);
+		consumed += pop_expect(ring, consumed, bad);
+		CHECK(consumed == produced);
+	}
+	CHECK(produced > uint64_t{5} * records);
+
+	/* Half-consumed rings: produce fills exactly the free slots. */
+	for (int round = 0; round < 6; ++round) {
+		INFO("round " << round);
+		const uint32_t free = records - ring.available();
+		CHECK(dev.produce(records) == free);
+		produced += free;
+		/* Give back a part only, leaving head and tail mid-ring. */
+		std::vector<Record> some(records / 2 + 3 * round);
+		const size_t n = ring.pop(some);
+		for (size_t i = 0; i < n; ++i)
+			bad += km::equal(some[i], km::expected_record(consumed + i))
+				       ? 0
+				       : 1;
+		consumed += n;
+	}
+	consumed += pop_expect(ring, consumed, bad);
+	CHECK(bad == 0);
+	CHECK(consumed == produced);
+	CHECK(ring.head() == static_cast<uint32_t>(produced));
+	CHECK(ring.tail() == ring.head());
+	/* Record k sits in slot k mod KUIPC_MMAP_RECORDS. */
+	CHECK(ring.slot(static_cast<uint32_t>(produced - 1)).seq == produced - 1);
+}
+
+TEST_CASE("mmap: a full ring makes PRODUCE fail with ENOSPC or produce what fits",
+	  "[mmap]")
+{
+	km::Device dev = fresh_device();
+	km::Ring ring(dev);
+
+	CHECK(dev.produce(records) == records);
+	CHECK(ring.available() == records);
+	/* Full: nothing is overwritten, head does not move. */
+	CHECK(produce_err(dev.fd(), 1) == ENOSPC);
+	CHECK(produce_err(dev.fd(), records) == ENOSPC);
+	CHECK(error_of([&] { (void)dev.produce(5); }) == ENOSPC);
+	CHECK(dev.try_produce(5) == 0);
+	CHECK(ring.head() == records);
+	CHECK(km::equal(ring.slot(0), km::expected_record(0)));
+	/* A count of 0 is no error, even when full. */
+	CHECK(dev.produce(0) == 0);
+
+	/* Ten slots given back: a request for twenty produces ten. */
+	std::vector<Record> ten(10);
+	CHECK(ring.pop(ten) == 10);
+	CHECK(dev.produce(20) == 10);
+	CHECK(ring.head() == records + 10);
+	CHECK(produce_err(dev.fd(), 1) == ENOSPC);
+
+	size_t bad = 0;
+	CHECK(pop_expect(ring, 10, bad) == records);
+	CHECK(bad == 0);
+	CHECK(dev.produce(1) == 1);
+}
+
+TEST_CASE("mmap: the module checksums exactly the bytes written into the mapping",
+	  "[mmap]")
+{
+	km::Device dev = fresh_device();
+	km::Ring ring(dev);
+	const auto area = ring.user_area();
+	REQUIRE(area.size() == user_size);
+	const std::vector<std::byte> data = pattern(user_size, 1);
+	std::memcpy(area.data(), data.data(), data.size());
+
+	const size_t page = page_size();
+	const std::vector<std::pair<uint32_t, uint32_t>> ranges = {
+		{0, 0},
+		{0, 1},
+		{0, user_size},
+		{1, 4095},
+		{static_cast<uint32_t>(page) - 6, 12}, /* across a page */
+		{123, 4567},
+		{user_size - 1, 1},
+		{user_size, 0},
+	};
+	for (const auto &[off, len] : ranges) {
+		INFO("offset " << off << " len " << len);
+		/* Ours is computed from our own copy, not from the mapping. */
+		const uint64_t want =
+			km::fnv1a(std::span(data).subspan(off, len));
+		CHECK(dev.checksum(off, len) == want);
+	}
+	CHECK(dev.checksum(0, 0) == KUIPC_MMAP_FNV1A_INIT);
+
+	/* The module reads the live bytes: one changed byte changes the sum. */
+	const uint64_t before = dev.checksum(100, 200);
+	area[150] ^= std::byte{0x5a};
+	const uint64_t after = dev.checksum(100, 200);
+	CHECK(after != before);
+	CHECK(after == km::fnv1a(area.subspan(100, 200)));
+
+	/* Another open file and mapping see the same user area. */
+	const km::Device other;
+	CHECK(other.checksum(0, user_size) == km::fnv1a(area));
+
+	/* RESET zeroes it, as both sides see. */
+	dev.reset();
+	const std::vector<std::byte> zeros(64);
+	CHECK(dev.checksum(0, 64) == km::fnv1a(zeros));
+	CHECK(std::all_of(area.begin(), area.begin() + 64,
+			  [](std::byte b) { return b == std::byte{0}; }));
+}
+
+TEST_CASE("mmap: a private, oversized or out-of-range mapping gives EINVAL",
+	  "[mmap][badinput]")
+{
+	km::Device dev = fresh_device();
+	km::Ring ring(dev);
+	CHECK(dev.produce(2) == 2);
+	const int fd = dev.fd();
+	const size_t page = page_size();
+	const size_t size = buffer_size();
+	const int rw = PROT_READ | PROT_WRITE;
+
+	CHECK(mmap_err(fd, size, rw, MAP_PRIVATE, 0) == EINVAL);
+	CHECK(mmap_err(fd, size, PROT_READ, MAP_PRIVATE, 0) == EINVAL);
+	CHECK(mmap_err(fd, size + page, rw, MAP_SHARED, 0) == EINVAL);
+	CHECK(mmap_err(fd, 64 * size, rw, MAP_SHARED, 0) == EINVAL);
+	CHECK(mmap_err(fd, page, rw, MAP_SHARED, static_cast<off_t>(size)) ==
+	      EINVAL);
+	CHECK(mmap_err(fd, 2 * page, rw, MAP_SHARED,
+		       static_cast<off_t>(size - page)) == EINVAL);
+	CHECK(mmap_err(fd, page, rw, MAP_SHARED, off_t{1} << 40) == EINVAL);
+
+	/* Windows inside the buffer are fine, down to its last page. */
+	CHECK(mmap_err(fd, size, rw, MAP_SHARED, 0) == 0);
+	CHECK(mmap_err(fd, page, rw, MAP_SHARED, static_cast<off_t>(size - page)) ==
+	      0);
+	if (KUIPC_MMAP_USER_OFFSET % page == 0) {
+		/* A window on the user area only: writes reach the module. */
+		const km::Mapping win =
+			dev.map(size - KUIPC_MMAP_USER_OFFSET, rw,
+				KUIPC_MMAP_USER_OFFSET);
+		win.data()[7] = std::byte{0xa5};
+		CHECK(ring.user_area()[7] == std::byte{0xa5});
+		CHECK(dev.checksum(7, 1) == km::fnv1a(ring.user_area().subspan(7, 1)));
+	}
+
+	/* VM_DONTEXPAND: mremap() cannot grow a mapping past the buffer. */
+	errno = 0;
+	void *grown = ::mremap(ring.mapping().data(), size, size + page,
+			       MREMAP_MAYMOVE);
+	CHECK(grown == MAP_FAILED);
+	CHECK(errno == EFAULT);
+	if (grown != MAP_FAILED)
+		::munmap(grown, size + page); /* never leave it behind */
+
+	/* Nothing changed: the same two records, in the same mapping. */
+	CHECK(ring.head() == 2);
+	size_t bad = 0;
+	CHECK(pop_expect(ring, 0, bad) == 2);
+	CHECK(bad == 0);
+}
+
+TEST_CASE("mmap: a bad PRODUCE count or CHECKSUM range gives EINVAL and changes nothing",
+	  "[mmap][badinput]")
+{
+	km::Device dev = fresh_device();
+	km::Ring ring(dev);
+	CHECK(dev.produce(5) == 5);
+	const int fd = dev.fd();
+
+	for (const auto &[count, flags] : std::vector<std::pair<uint32_t, uint32_t>>{
+		     {records + 1, 0},
+		     {UINT32_MAX, 0},
+		     {1, 1},
+		     {1, 0x80000000U},
+	     }) {
+		INFO("count " << count << " flags " << flags);
+		CHECK(produce_err(fd, count, flags) == EINVAL);
+	}
+	CHECK(ring.head() == 5);
+	CHECK(ring.available() == 5);
+
+	for (const auto &[off, len] : std::vector<std::pair<uint32_t, uint32_t>>{
+		     {user_size + 1, 0},
+		     {user_size, 1},
+		     {0, user_size + 1},
+		     {1, user_size},
+		     {user_size - 4, 8},
+		     {UINT32_MAX, 2},	       /* offset + len wraps to 1 */
+		     {2, UINT32_MAX},	       /* so does this one */
+		     {UINT32_MAX, UINT32_MAX},
+	     }) {
+		INFO("offset " << off << " len " << len);
+		kuipc_mmap_checksum cs{};
+		cs.offset = off;
+		cs.len = len;
+		cs.sum = 0x1111222233334444ULL;
+		CHECK(ioctl_err(fd, KUIPC_MMAP_CHECKSUM, &cs) == EINVAL);
+		CHECK(cs.sum == 0x1111222233334444ULL); /* nothing written back */
+	}
+
+	/* Still a working ring with the same five records. */
+	size_t bad = 0;
+	CHECK(pop_expect(ring, 0, bad) == 5);
+	CHECK(bad == 0);
+}
+
+TEST_CASE("mmap: an impossible consumer index gives EIO and POLLERR until it is fixed",
+	  "[mmap][badinput]")
+{
+	km::Device dev = fresh_device();
+	km::Ring ring(dev);
+	CHECK(dev.produce(10) == 10);
+	std::vector<Record> four(4);
+	CHECK(ring.pop(four) == 4);
+
+	/* Past head, far past it, and more than a ring's worth behind it. */
+	for (const uint32_t bad : {11U, 1000U, 10U - records - 1, 0x80000000U}) {
+		INFO("tail " << bad);
+		ring.store_tail(bad);
+		CHECK(produce_err(dev.fd(), 1) == EIO);
+		CHECK((dev.poll(POLLIN, 0) & POLLERR) != 0);
+		CHECK(ring.head() == 10); /* nothing produced */
+		Record rec{};
+		CHECK(error_of([&] { (void)ring.try_pop(rec); }) == EIO);
+		CHECK(error_of([&] { (void)ring.wait(dev, 0); }) == EIO);
+	}
+
+	/* Exactly a ring behind is valid: full, so ENOSPC and not EIO. */
+	ring.store_tail(10U - records);
+	CHECK(produce_err(dev.fd(), 1) == ENOSPC);
+	CHECK(dev.poll(POLLIN, 0) == POLLIN);
+
+	/* The right index restores the ring as it was. */
+	ring.store_tail(4);
+	CHECK(dev.poll(POLLIN, 0) == POLLIN);
+	CHECK(dev.produce(1) == 1);
+	size_t bad = 0;
+	CHECK(pop_expect(ring, 4, bad) == 7);
+	CHECK(bad == 0);
+}
+
+TEST_CASE("mmap: an unknown ioctl gives ENOTTY", "[mmap][badinput]")
+{
+	km::Device dev = fresh_device();
+	km::Ring ring(dev);
+	CHECK(dev.produce(3) == 3);
+	const unsigned long magic = KUIPC_MMAP_IOC_MAGIC;
+	const unsigned long produce_nr = _IOC_NR(KUIPC_MMAP_PRODUCE);
+	const unsigned long reset_nr = _IOC_NR(KUIPC_MMAP_RESET);
+
+	const std::vector<unsigned long> cmds = {
+		_IO(magic, 0x00),
+		_IO(magic, 0x7f),
+		_IOR(magic, produce_nr, kuipc_mmap_produce),  /* wrong direction */
+		_IOW(magic, produce_nr, __u32),		      /* wrong size */
+		_IOW(magic, produce_nr, kuipc_mmap_checksum), /* likewise */
+		_IOWR(magic, _IOC_NR(KUIPC_MMAP_CHECKSUM), __u32),
+		_IO(magic + 1, reset_nr),		      /* another magic */
+		TCGETS,					      /* a terminal's */
+	};
+	for (const unsigned long cmd : cmds) {
+		INFO("cmd " << km::ioctl_name(cmd));
+		kuipc_mmap_produce arg{};
+		arg.count = 1;
+		CHECK(ioctl_err(dev.fd(), cmd, &arg) == ENOTTY);
+	}
+	/* Neither a produce nor a reset happened. */
+	CHECK(ring.head() == 3);
+	CHECK(ring.available() == 3);
+
+	errno = 0;
+	CHECK(::isatty(dev.fd()) == 0);
+	CHECK(errno == ENOTTY);
+}
+
+TEST_CASE("mmap: bad ioctl argument pointers give EFAULT and change nothing",
+	  "[mmap][badinput]")
+{
+	km::Device dev = fresh_device();
+	km::Ring ring(dev);
+	CHECK(dev.produce(2) == 2);
+	const int fd = dev.fd();
+
+	/* Unmapped, and a kernel address (access_ok() refuses it). */
+	for (void *bad : {bad_address(1), bad_address(0xffff888000000000UL)}) {
+		INFO("pointer " << bad);
+		CHECK(ioctl_err(fd, KUIPC_MMAP_PRODUCE, bad) == EFAULT);
+		CHECK(ioctl_err(fd, KUIPC_MMAP_CHECKSUM, bad) == EFAULT);
+	}
+	CHECK(ring.head() == 2);
+
+	/*
+	 * Readable but not writable: CHECKSUM reads its argument, computes,
+	 * then fails to write the sum back. PRODUCE only reads its argument,
+	 * so a read-only one is fine.
+	 */
+	const size_t page = page_size();
+	const km::Mapping ro(-1, page, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS);
+	auto *req = reinterpret_cast<kuipc_mmap_produce *>(ro.data());
+	req->count = 1;
+	auto *cs = reinterpret_cast<kuipc_mmap_checksum *>(ro.data() + 64);
+	cs->len = 16;
+	cs->sum = 7;
+	REQUIRE(::mprotect(ro.data(), page, PROT_READ) == 0);
+	CHECK(ioctl_err(fd, KUIPC_MMAP_CHECKSUM, cs) == EFAULT);
+	CHECK(cs->sum == 7);
+	CHECK(::ioctl(fd, KUIPC_MMAP_PRODUCE, req) == 1);
+
+	size_t bad = 0;
+	CHECK(pop_expect(ring, 0, bad) == 3);
+	CHECK(bad == 0);
+}
+
+TEST_CASE("mmap: a mapping pins the module even after close; munmap lets it unload",
+	  "[mmap][lifecycle]")
+{
+	/* Whatever happens below, leave the module loaded for the runner. */
+	struct Reload {
+		~Reload()
+		{
+			if (kuipc::module_loaded(module_name))
+				return;
+			try {
+				kuipc::load_module(kuipc::module_path("mmap"));
+			} catch (const kuipc::Error &) {
+				/* The next test's open() will say so. */
+			}
+		}
+	} reload;
+
+	{
+		std::optional<km::Ring> ring;
+		{
+			km::Device dev = fresh_device();
+			ring.emplace(dev);
+			CHECK(dev.produce(3) == 3);
+		} /* the descriptor is closed here */
+
+		int err = 0;
+		try {
+			kuipc::unload_module(module_name, 0);
+		} catch (const kuipc::Error &e) {
+			err = e.err();
+		}
+		CHECK((err == EAGAIN || err == EBUSY));
+		REQUIRE(kuipc::module_loaded(module_name));
+
+		/* The buffer is alive and the mapping still works. */
+		size_t bad = 0;
+		CHECK(pop_expect(*ring, 0, bad) == 3);
+		CHECK(bad == 0);
+		ring->user_area()[0] = std::byte{42};
+		CHECK(ring->user_area()[0] == std::byte{42});
+	} /* munmap */
+
+	/* Unmapped: the last reference to the file is gone. */
+	REQUIRE_NOTHROW(kuipc::unload_module(module_name, 2000));
+	CHECK_FALSE(kuipc::module_loaded(module_name));
+	struct stat st {};
+	errno = 0;
+	CHECK(::stat(KUIPC_MMAP_PATH, &st) == -1);
+	CHECK(errno == ENOENT);
+
+	/* Loaded again: a new, zeroed buffer. */
+	REQUIRE_NOTHROW(kuipc::load_module(kuipc::module_path("mmap")));
+	km::Device dev;
+	km::Ring ring(dev);
+	CHECK(ring.head() == 0);
+	CHECK(ring.tail() == 0);
+	CHECK(ring.user_area()[0] == std::byte{0});
+	CHECK(dev.produce(1) == 1);
+	Record rec{};
+	REQUIRE(ring.try_pop(rec));
+	CHECK(km::equal(rec, km::expected_record(0)));
+}
+
+TEST_CASE("mmap: a mapping outlives its descriptor and keeps working",
+	  "[mmap][lifecycle]")
+{
+	std::optional<km::Ring> ring;
+	{
+		km::Device first = fresh_device();
+		ring.emplace(first);
+	} /* closed: only the mapping holds the file now */
+
+	km::Device second;
+	CHECK(second.produce(4) == 4);
+	CHECK(second.poll(POLLIN, 0) == POLLIN);
+	REQUIRE(ring->wait(second, 10000));
+	size_t bad = 0;
+	CHECK(pop_expect(*ring, 0, bad) == 4);
+	CHECK(bad == 0);
+	/* The tail written through the old mapping reaches the module. */
+	CHECK(second.poll(POLLIN, 0) == 0);
+
+	/* So do bytes written into its user area. */
+	const std::vector<std::byte> data = pattern(300, 2);
+	std::memcpy(ring->user_area().data() + 1000, data.data(), data.size());
+	CHECK(second.checksum(1000, 300) == km::fnv1a(data));
+
+	/* A blocked consumer of the old mapping, woken through the new fd. */
+	std::atomic<pid_t> tid{0};
+	bool woke = false;
+	std::thread consumer([&] {
+		tid = ::gettid();
+		woke = ring->wait(second, 10000);
+	});
+	CHECK(wait_sleeping_in(tid, {SYS_poll, SYS_ppoll}));
+	CHECK(second.produce(1) == 1);
+	consumer.join();
+	CHECK(woke);
+	Record rec{};
+	REQUIRE(ring->try_pop(rec));
+	CHECK(km::equal(rec, km::expected_record(4)));
+}
+
+TEST_CASE("mmap: a producer and a consumer thread move 100000 records, none lost or torn",
+	  "[mmap][concurrency]")
+{
+	constexpr uint64_t total = 100000;
+	km::Device dev = fresh_device();
+	km::Ring ring(dev);
+
+	using Clock = std::chrono::steady_clock;
+	const auto deadline = Clock::now() + std::chrono::seconds(45);
+	std::atomic<bool> give_up{false};
+
+	std::string perr;
+	uint64_t full = 0; /* times the producer found the ring full */
+	std::thread producer([&] {
+		try {
+			km::Device mine;
+			uint64_t done = 0;
+			for (uint32_t k = 0; done < total && !give_up; ++k) {
+				const auto want = static_cast<uint32_t>(
+					std::min<uint64_t>(1 + k % 64, total - done));
+				const uint32_t n = mine.try_produce(want);
+				done += n;
+				if (n == 0) {
+					/* No wake-up for space: the consumer
+					 * makes none of its system calls. */
+					++full;
+					::sched_yield();
+				}
+				if (Clock::now() > deadline) {
+					perr = "deadline at " + std::to_string(done);
+					give_up = true;
+				}
+			}
+		} catch (const kuipc::Error &e) {
+			perr = e.what();
+			give_up = true;
+		}
+	});
+
+	std::string cerr;
+	uint64_t next = 0;
+	uint64_t torn = 0;
+	uint64_t out_of_order = 0;
+	uint64_t sleeps = 0;
+	std::thread consumer([&] {
+		try {
+			std::vector<Record> buf(48);
+			while (next < total && !give_up) {
+				if (ring.available() == 0) {
+					++sleeps;
+					if (!ring.wait(dev, 10000)) {
+						cerr = "no record for 10 s at " +
+						       std::to_string(next);
+						give_up = true;
+						return;
+					}
+				}
+				const size_t n = ring.pop(
+					std::span(buf).first(1 + next % buf.size()));
+				for (size_t i = 0; i < n; ++i, ++next) {
+					const Record &r = buf[i];
+					if (!km::check_ok(r))
+						++torn;
+					else if (!km::equal(r, km::expected_record(next)))
+						++out_of_order;
+				}
+			}
+		} catch (const kuipc::Error &e) {
+			cerr = e.what();
+			give_up = true;
+		}
+	});
+	producer.join();
+	consumer.join();
+
+	INFO("producer found the ring full " << full << " times; consumer slept "
+					     << sleeps << " times");
+	INFO("producer error: " << perr << "; consumer error: " << cerr);
+	CHECK(perr.empty());
+	CHECK(cerr.empty());
+	CHECK(next == total);
+	CHECK(torn == 0);
+	CHECK(out_of_order == 0);
+	CHECK(ring.head() == static_cast<uint32_t>(total));
+	CHECK(ring.available() == 0);
+	CHECK(dev.poll(POLLIN, 0) == 0);
+}
+
+TEST_CASE("mmap: the node is root-only and refuses an unprivileged open",
+	  "[mmap][permission]")
+{
+	const km::Device dev = fresh_device();
+	struct stat st {};
+	REQUIRE(::stat(KUIPC_MMAP_PATH, &st) == 0);
+	CHECK(S_ISCHR(st.st_mode));
+	CHECK(major(st.st_rdev) == 10); /* MISC_MAJOR: a misc device */
+	CHECK((st.st_mode & 07777) == KUIPC_MMAP_MODE);
+	CHECK(st.st_uid == 0);
+
+	for (const int flags : {O_RDWR, O_RDONLY, O_WRONLY}) {
+		INFO("open flags " << flags);
+		CHECK(kuipc::test::run_unprivileged([flags] {
+			const int fd = ::open(KUIPC_MMAP_PATH, flags | O_CLOEXEC);
+			if (fd < 0)
+				return errno;
+			::close(fd);
+			return 0;
+		}) == EACCES);
+	}
+}
+
+TEST_CASE("mmap: RESET needs CAP_SYS_ADMIN; a read-only descriptor maps read-only",
+	  "[mmap][permission]")
+{
+	km::Device dev = fresh_device();
+	km::Ring ring(dev);
+	CHECK(dev.produce(3) == 3);
+	ring.user_area()[5] = std::byte{9};
+	const int fd = dev.fd();
+
+	/* The child inherits fd but drops every capability with its uid. */
+	CHECK(kuipc::test::run_unprivileged([fd] {
+		return ioctl_err(fd, KUIPC_MMAP_RESET, nullptr);
+	}) == EPERM);
+	CHECK(ring.head() == 3);
+	CHECK(ring.user_area()[5] == std::byte{9});
+	CHECK(km::equal(ring.slot(2), km::expected_record(2)));
+
+	/* Whoever holds the descriptor may produce and map it. */
+	CHECK(kuipc::test::run_unprivileged([fd] {
+		const int err = produce_err(fd, 1);
+		if (err != 0)
+			return err;
+		return mmap_err(fd, buffer_size(), PROT_READ | PROT_WRITE,
+				MAP_SHARED, 0);
+	}) == 0);
+	CHECK(ring.head() == 4);
+
+	/* O_RDONLY: a shared read-only view, never a writable one. */
+	const km::Device ro(KUIPC_MMAP_PATH, O_RDONLY);
+	const size_t size = buffer_size();
+	CHECK(mmap_err(ro.fd(), size, PROT_READ | PROT_WRITE, MAP_SHARED, 0) ==
+	      EACCES);
+	const km::Mapping view = ro.map(size, PROT_READ);
+	const auto &ctrl = *reinterpret_cast<const km::Ctrl *>(view.data());
+	CHECK(ctrl.head == 4);
+	CHECK(::mprotect(view.data(), size, PROT_READ | PROT_WRITE) == -1);
+	CHECK(errno == EACCES);
+}
