@@ -305,7 +305,7 @@ private:
 	kuipc::Fd fd_;
 };
 
-constexpr std::array<std::string_view, 9> kBadPatterns = {
+constexpr std::array<std::string_view, 11> kBadPatterns = {
 	"BUG:",
 	"WARNING:",
 	"Oops",
@@ -315,6 +315,8 @@ constexpr std::array<std::string_view, 9> kBadPatterns = {
 	"sleeping function called",
 	"Call Trace:",
 	"UBSAN:",
+	"blocked for more than", /* hung task */
+	"soft lockup",
 };
 
 unsigned long read_taint()
