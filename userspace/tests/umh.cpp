@@ -1,0 +1,723 @@
+// SPDX-License-Identifier: GPL-2.0
+// VM tests of the usermodehelper pair: kuipc_umh.ko, kuipc-umh-helper and
+// kuipc::umh.
+//
+// The runner loads the module before these tests and unloads it after.
+// Each test waits until no request of an earlier one is in flight and
+// leaves the module loaded with its default helper. A running helper is
+// found by its command line in /proc (argv[4] is the argument, unique per
+// test); waiting is done by polling the module's counters or /proc, never
+// by sleeping a guessed time.
+#include <catch2/catch.hpp>
+
+#include "error.hpp"
+#include "module.hpp"
+#include "support.hpp"
+#include "umh.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+namespace umh = kuipc::umh;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char *mech = "umh";
+constexpr const char *modname = "kuipc_umh";
+
+/* Poll pred every 2 ms until it holds; false after limit (a safety net). */
+bool wait_until(const std::function<bool()> &pred,
+		std::chrono::milliseconds limit = 10s)
+{
+	const auto end = Clock::now() + limit;
+	while (!pred()) {
+		if (Clock::now() >= end)
+			return false;
+		std::this_thread::sleep_for(2ms);
+	}
+	return true;
+}
+
+/* Every test starts here: no request of an earlier test in flight. */
+umh::Device idle_device()
+{
+	umh::Device dev;
+	REQUIRE(wait_until([&] { return dev.stats().in_flight == 0; }));
+	return dev;
+}
+
+/* 0, or the errno carried by the kuipc::Error that fn throws. */
+template <typename Fn> int error_of(Fn &&fn)
+{
+	try {
+		fn();
+		return 0;
+	} catch (const kuipc::Error &e) {
+		return e.err();
+	}
+}
+
+/* 0, or the errno of a raw ioctl(2). */
+int ioctl_err(int fd, unsigned long cmd, void *arg)
+{
+	return ::ioctl(fd, cmd, arg) == 0 ? 0 : errno;
+}
+
+/* 0, or the errno of one write(2) of text. */
+int write_err(int fd, const std::string &text)
+{
+	const ssize_t n = ::write(fd, text.data(), text.size());
+	if (n < 0)
+		return errno;
+	return static_cast<size_t>(n) == text.size() ? 0 : EIO;
+}
+
+/* A running helper process: its pid and the request id it was given. */
+struct HelperProc {
+	pid_t pid;
+	uint64_t id;
+};
+
+/* The helper processes whose argument (argv[4]) is arg. */
+std::vector<HelperProc> find_helpers(const std::string &arg)
+{
+	const std::string path = umh::helper_path();
+	std::vector<HelperProc> found;
+	for (const auto &ent : std::filesystem::directory_iterator("/proc")) {
+		const std::string name = ent.path().filename();
+		if (name.empty() || name.find_first_not_of("0123456789") !=
+					    std::string::npos)
+			continue;
+		std::string cmdline;
+		try {
+			cmdline = kuipc::test::read_file("/proc/" + name + "/cmdline");
+		} catch (const kuipc::Error &) {
+			continue; /* gone meanwhile */
+		}
+		std::vector<std::string> argv;
+		for (size_t pos = 0; pos < cmdline.size();) {
+			const size_t end = cmdline.find('\0', pos);
+			argv.push_back(cmdline.substr(pos, end - pos));
+			if (end == std::string::npos)
+				break;
+			pos = end + 1;
+		}
+		if (argv.size() == 5 && argv[0] == path && argv[4] == arg)
+			found.push_back({std::stoi(name), std::stoull(argv[1])});
+	}
+	return found;
+}
+
+/* True once pid no longer exists (reaped, not merely a zombie). */
+bool gone(pid_t pid)
+{
+	return ::kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+/*
+ * Threads blocked in requests whose helpers hang: on the way out of a test,
+ * also one cut short by a failed REQUIRE, kill those helpers and join the
+ * threads, so no thread outlives its test. A no-op after a normal join.
+ */
+struct Hanging {
+	std::vector<std::string> args;
+	std::vector<std::thread> threads;
+
+	Hanging() = default;
+	Hanging(const Hanging &) = delete;
+	Hanging &operator=(const Hanging &) = delete;
+	~Hanging()
+	{
+		for (std::thread &t : threads) {
+			if (!t.joinable())
+				continue;
+			try {
+				for (const std::string &arg : args) {
+					for (const HelperProc &p : find_helpers(arg))
+						::kill(p.pid, SIGKILL);
+				}
+			} catch (...) {
+				/* The request's own timeout ends it. */
+			}
+			t.join();
+		}
+	}
+};
+
+/* Reload the module with its default helper when a test leaves it out. */
+struct Reload {
+	Reload() = default;
+	Reload(const Reload &) = delete;
+	Reload &operator=(const Reload &) = delete;
+	~Reload()
+	{
+		try {
+			if (kuipc::module_loaded(modname) &&
+			    umh::helper_path() == KUIPC_UMH_HELPER_DEFAULT)
+				return;
+			if (kuipc::module_loaded(modname))
+				kuipc::unload_module(modname, 5000);
+			kuipc::load_module(kuipc::module_path(mech));
+		} catch (const kuipc::Error &) {
+			/* The next test's open() will say so. */
+		}
+	}
+};
+
+/* The fields of two stats that bad input must leave alone. */
+void check_unchanged(const umh::Stats &a, const umh::Stats &b)
+{
+	CHECK(b.in_flight == a.in_flight);
+	CHECK(b.requests == a.requests);
+	CHECK(b.exited == a.exited);
+	CHECK(b.failed == a.failed);
+	CHECK(b.reports == a.reports);
+}
+
+} // namespace
+
+TEST_CASE("umh: the argument reaches the helper intact and comes back as its report",
+	  "[umh]")
+{
+	umh::Device dev = idle_device();
+	const umh::Stats before = dev.stats();
+
+	std::string longest;
+	while (longest.size() + 2 <= KUIPC_UMH_ARG_MAX)
+		longest += "é"; /* two bytes each: exactly the limit */
+	REQUIRE(longest.size() == KUIPC_UMH_ARG_MAX);
+	const std::vector<std::string> args = {
+		"héllo wörld 'quoted' \"double\"",
+		"",
+		"  leading and trailing spaces  ",
+		"tab\there, newline\nthere, back\\slash, $HOME `id` ;|&",
+		"日本語 ✓ 🐧",
+		longest,
+	};
+
+	uint64_t last = before.requests;
+	for (const std::string &arg : args) {
+		CAPTURE(arg);
+		const umh::Result res = dev.trigger(umh::Mode::echo, arg);
+		CHECK(res.id == last + 1);
+		last = res.id;
+		CHECK(res.reported());
+		CHECK_FALSE(res.timed_out());
+		CHECK(res.output == arg);
+		CHECK(res.exited());
+		CHECK(res.exit_code() == 0);
+	}
+
+	const umh::Stats after = dev.stats();
+	CHECK(after.requests == last);
+	CHECK(after.exited == before.exited + args.size());
+	CHECK(after.reports == before.reports + args.size());
+	CHECK(after.failed == before.failed);
+	CHECK(after.in_flight == 0);
+}
+
+TEST_CASE("umh: the helper's exit status reaches the caller", "[umh]")
+{
+	umh::Device dev = idle_device();
+
+	for (const uint32_t code : {0U, 3U, 42U, 1U, 255U}) {
+		CAPTURE(code);
+		const std::string arg = "exit with " + std::to_string(code);
+		const umh::Result res = dev.trigger(umh::Mode::exit, arg, code);
+		CHECK(res.exited());
+		CHECK(res.exit_code() == static_cast<int>(code));
+		/* The raw wait status: the exit code in bits 8-15. */
+		CHECK(((res.status >> 8) & 0xff) == static_cast<int>(code));
+		CHECK((res.status & 0x7f) == 0);
+		CHECK(res.output == arg);
+		CHECK(umh::describe_status(res.status) ==
+		      "exited " + std::to_string(code));
+	}
+}
+
+TEST_CASE("umh: bad requests fail with EINVAL or EFAULT and run nothing",
+	  "[umh][badinput]")
+{
+	umh::Device dev = idle_device();
+	const umh::Stats before = dev.stats();
+	const std::string ok = "fine";
+
+	const std::string too_long(KUIPC_UMH_ARG_MAX + 1, 'x');
+	const std::string nul("in\0side", 7);
+	const std::vector<std::string> not_text = {
+		"caf\xc3",          /* truncated sequence */
+		"\xff\xfe",         /* never valid in UTF-8 */
+		"\xc0\xaf",         /* overlong "/" */
+		"\xed\xa0\x80",     /* a UTF-16 surrogate */
+		"\xf4\x90\x80\x80", /* above U+10FFFF */
+		"\x80start",        /* a lone continuation byte */
+	};
+
+	auto req_err = [&](kuipc_umh_request req) {
+		return ioctl_err(dev.fd(), KUIPC_UMH_TRIGGER, &req);
+	};
+	CHECK(req_err(umh::make_request(umh::Mode::echo, too_long)) == EINVAL);
+	CHECK(req_err(umh::make_request(umh::Mode::echo, nul)) == EINVAL);
+	for (const std::string &s : not_text) {
+		CAPTURE(s);
+		CHECK(req_err(umh::make_request(umh::Mode::echo, s)) == EINVAL);
+	}
+
+	kuipc_umh_request req = umh::make_request(umh::Mode::echo, ok);
+	req.size -= 8;
+	CHECK(req_err(req) == EINVAL);
+	for (const uint32_t mode : {0U, 4U, 0xffffffffU}) {
+		req = umh::make_request(umh::Mode::echo, ok);
+		req.mode = mode;
+		CHECK(req_err(req) == EINVAL);
+	}
+	CHECK(req_err(umh::make_request(umh::Mode::exit, ok,
+					KUIPC_UMH_EXIT_CODE_MAX + 1)) == EINVAL);
+	/* echo exits 0: any other code is a contradiction. */
+	CHECK(req_err(umh::make_request(umh::Mode::echo, ok, 1)) == EINVAL);
+	CHECK(req_err(umh::make_request(umh::Mode::hang, ok, 0,
+					KUIPC_UMH_TIMEOUT_MAX_MS + 1)) == EINVAL);
+	req = umh::make_request(umh::Mode::echo, ok);
+	req.flags = KUIPC_UMH_REPORTED; /* output only: must be zero on input */
+	CHECK(req_err(req) == EINVAL);
+
+	/* Bad addresses: of the argument, and of the request itself. */
+	req = umh::make_request(umh::Mode::echo, ok);
+	req.arg_ptr = 8;
+	CHECK(req_err(req) == EFAULT);
+	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_TRIGGER, nullptr) == EFAULT);
+
+	/* Not ours; and the stats ioctl checks its size too. */
+	CHECK(ioctl_err(dev.fd(), _IO(KUIPC_UMH_IOC_MAGIC, 0x7f), nullptr) ==
+	      ENOTTY);
+	umh::Stats st{};
+	st.size = sizeof(st) + 1;
+	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_GET_STATS, &st) == EINVAL);
+
+	/* Nothing ran, no id was used; the next request still works. */
+	check_unchanged(before, dev.stats());
+	const umh::Result res = dev.trigger(umh::Mode::echo, ok);
+	CHECK(res.id == before.requests + 1);
+	CHECK(res.output == ok);
+}
+
+TEST_CASE("umh: only the helper of a request may report for it",
+	  "[umh][permission][badinput]")
+{
+	umh::Device dev = idle_device();
+	const umh::Stats before = dev.stats();
+
+	/* Malformed reports, and ids of no request in flight. */
+	const std::string over(KUIPC_UMH_OUTPUT_MAX + 1, 'o');
+	for (const std::string &bad : {std::string("no-space"),
+				       std::string(" 1 leading space"),
+				       std::string("abc output"),
+				       std::string("-1 output"),
+				       std::string("99999999999999999999999 x"),
+				       umh::format_report(1, over)}) {
+		CAPTURE(bad);
+		CHECK(write_err(dev.fd(), bad) == EINVAL);
+	}
+	CHECK(write_err(dev.fd(), umh::format_report(before.requests + 1000, "x")) ==
+	      ENOENT);
+	if (before.requests > 0) /* finished: no longer in flight */
+		CHECK(write_err(dev.fd(), umh::format_report(before.requests, "x")) ==
+		      ENOENT);
+
+	/* A live request: its helper has reported and now hangs. */
+	const std::string arg = "genuine report ✓";
+	std::optional<umh::Result> res;
+	std::atomic<int> err{0};
+	Hanging hanging;
+	hanging.args.push_back(arg);
+	hanging.threads.emplace_back([&] {
+		err = error_of([&] { res = dev.trigger(umh::Mode::hang, arg, 0,
+						       KUIPC_UMH_TIMEOUT_MAX_MS); });
+	});
+	std::vector<HelperProc> procs;
+	REQUIRE(wait_until([&] {
+		procs = find_helpers(arg);
+		return err != 0 ||
+		       (procs.size() == 1 && dev.stats().reports == before.reports + 1);
+	}));
+	REQUIRE(err == 0);
+	const HelperProc helper = procs.front();
+	CHECK(helper.id == before.requests + 1);
+
+	/* Root, but not that helper: refused, by us and by nobody. */
+	CHECK(write_err(dev.fd(), umh::format_report(helper.id, "forged")) == EPERM);
+	const int fd = dev.fd();
+	CHECK(kuipc::test::run_unprivileged([&] {
+		return write_err(fd, umh::format_report(helper.id, "forged"));
+	}) == EPERM);
+
+	/* Killed from outside, the helper's signal is its status. */
+	REQUIRE(::kill(helper.pid, SIGKILL) == 0);
+	hanging.threads.front().join();
+	REQUIRE(err == 0);
+	REQUIRE(res);
+	CHECK(res->id == helper.id);
+	CHECK(res->signaled());
+	CHECK(res->signal() == SIGKILL);
+	CHECK_FALSE(res->timed_out());
+	CHECK(res->reported());
+	CHECK(res->output == arg);
+	CHECK(dev.stats().reports == before.reports + 1);
+}
+
+TEST_CASE("umh: only CAP_SYS_ADMIN may trigger; the node is root-only",
+	  "[umh][permission]")
+{
+	umh::Device dev = idle_device();
+	const umh::Stats before = dev.stats();
+
+	struct stat st {};
+	REQUIRE(::stat(KUIPC_UMH_PATH, &st) == 0);
+	CHECK(S_ISCHR(st.st_mode));
+	CHECK((st.st_mode & 07777) == KUIPC_UMH_MODE);
+
+	/* nobody cannot open the node ... */
+	CHECK(kuipc::test::run_unprivileged([] {
+		return error_of([] { const umh::Device d; });
+	}) == EACCES);
+
+	/* ... and with a descriptor root opened, the capability is checked. */
+	const int fd = dev.fd();
+	CHECK(kuipc::test::run_unprivileged([fd] {
+		const std::string arg = "unprivileged";
+		kuipc_umh_request req = umh::make_request(umh::Mode::echo, arg);
+		return ioctl_err(fd, KUIPC_UMH_TRIGGER, &req);
+	}) == EPERM);
+	/* Reading the counters needs no capability. */
+	CHECK(kuipc::test::run_unprivileged([fd] {
+		umh::Stats s{};
+		s.size = sizeof(s);
+		return ioctl_err(fd, KUIPC_UMH_GET_STATS, &s);
+	}) == 0);
+
+	check_unchanged(before, dev.stats());
+	CHECK(dev.trigger(umh::Mode::echo, "root may").output == "root may");
+}
+
+TEST_CASE("umh: the helper path is read-only after load",
+	  "[umh][permission]")
+{
+	struct stat st {};
+	REQUIRE(::stat(KUIPC_UMH_HELPER_PARAM, &st) == 0);
+	CHECK((st.st_mode & 0777) == 0444);
+	CHECK(kuipc::test::read_file(KUIPC_UMH_HELPER_PARAM) ==
+	      std::string(KUIPC_UMH_HELPER_DEFAULT) + "\n");
+	/* Not even root may change it: sysfs refuses a write open. */
+	CHECK(kuipc::test::write_file(KUIPC_UMH_HELPER_PARAM, "/tmp/evil") == EACCES);
+	CHECK(umh::helper_path() == KUIPC_UMH_HELPER_DEFAULT);
+	umh::Device dev = idle_device();
+	CHECK(dev.trigger(umh::Mode::echo, "still mine").output == "still mine");
+}
+
+TEST_CASE("umh: bad helper paths are refused at load; a missing helper gives ENOENT",
+	  "[umh][lifecycle][badinput]")
+{
+	const Reload reload;
+	idle_device();
+	REQUIRE_NOTHROW(kuipc::unload_module(modname, 5000));
+
+	const std::vector<std::string> bad = {
+		"",
+		"usr/bin/kuipc-umh-helper",
+		"./kuipc-umh-helper",
+		"/usr/../usr/bin/kuipc-umh-helper",
+		"/usr/bin/..",
+		"//usr/bin/kuipc-umh-helper",
+		"/usr//bin/kuipc-umh-helper",
+		"/usr/bin/./kuipc-umh-helper",
+		"/usr/bin/",
+		"/",
+		"/" + std::string(KUIPC_UMH_HELPER_PATH_MAX, 'a'),
+	};
+	for (const std::string &path : bad) {
+		CAPTURE(path);
+		CHECK(error_of([&] {
+			kuipc::load_module(kuipc::module_path(mech), "helper=" + path);
+		}) == EINVAL);
+		CHECK_FALSE(kuipc::module_loaded(modname));
+	}
+
+	/* Absolute and clean, but no such file: it loads, triggers fail. */
+	const std::string missing = "/nonexistent/kuipc-umh-helper";
+	REQUIRE_NOTHROW(kuipc::load_module(kuipc::module_path(mech),
+					   "helper=" + missing));
+	CHECK(umh::helper_path() == missing);
+	{
+		const umh::Device dev;
+		CHECK(error_of([&] { (void)dev.trigger(umh::Mode::echo, "x"); }) ==
+		      ENOENT);
+		CHECK(error_of([&] { (void)dev.trigger(umh::Mode::exit, "y", 3); }) ==
+		      ENOENT);
+		const umh::Stats st = dev.stats();
+		CHECK(st.requests == 2);
+		CHECK(st.failed == 2);
+		CHECK(st.exited == 0);
+		CHECK(st.in_flight == 0);
+	}
+	REQUIRE_NOTHROW(kuipc::unload_module(modname, 5000));
+
+	/* A file that is not executable: the exec's own EACCES. */
+	const std::string plain = "/tmp/kuipc-umh-not-executable";
+	{
+		const kuipc::Fd f(::open(plain.c_str(),
+					 O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+					 0644));
+		REQUIRE(f);
+		REQUIRE(write_err(f.get(), "#!/bin/sh\nexit 0\n") == 0);
+	}
+	REQUIRE_NOTHROW(kuipc::load_module(kuipc::module_path(mech),
+					   "helper=" + plain));
+	{
+		const umh::Device dev;
+		CHECK(error_of([&] { (void)dev.trigger(umh::Mode::echo, "x"); }) ==
+		      EACCES);
+	}
+	REQUIRE_NOTHROW(kuipc::unload_module(modname, 5000));
+	::unlink(plain.c_str());
+
+	/* Loaded normally again: the default helper runs. */
+	REQUIRE_NOTHROW(kuipc::load_module(kuipc::module_path(mech)));
+	CHECK(umh::helper_path() == KUIPC_UMH_HELPER_DEFAULT);
+	const umh::Device dev;
+	const umh::Result res = dev.trigger(umh::Mode::echo, "back again");
+	CHECK(res.id == 1);
+	CHECK(res.output == "back again");
+}
+
+TEST_CASE("umh: a caller killed while its helper hangs exits at once; "
+	  "the helper dies and unload works",
+	  "[umh][lifecycle]")
+{
+	const Reload reload;
+	const std::string arg = "hang until my caller is killed";
+	umh::Stats before{};
+	{
+		const umh::Device dev = idle_device();
+		before = dev.stats();
+	}
+
+	const pid_t child = ::fork();
+	REQUIRE(child >= 0);
+	if (child == 0) {
+		/* Raw calls only: this is a fork of a threaded process. */
+		const int fd = ::open(KUIPC_UMH_PATH, O_RDWR | O_CLOEXEC);
+		kuipc_umh_request req = umh::make_request(umh::Mode::hang, arg, 0,
+							  KUIPC_UMH_TIMEOUT_MAX_MS);
+		::ioctl(fd, KUIPC_UMH_TRIGGER, &req);
+		::_exit(0);
+	}
+
+	/* Wait until the helper runs and has reported: it hangs now. */
+	std::vector<HelperProc> procs;
+	std::optional<umh::Device> dev(std::in_place);
+	const bool running = wait_until([&] {
+		procs = find_helpers(arg);
+		return procs.size() == 1 && dev->stats().reports == before.reports + 1;
+	});
+	CHECK(running);
+
+	const auto t0 = Clock::now();
+	REQUIRE(::kill(child, SIGKILL) == 0);
+	int status = 0;
+	pid_t waited = 0;
+	const bool reaped = wait_until([&] {
+		waited = ::waitpid(child, &status, WNOHANG);
+		return waited != 0;
+	}, 5s);
+	if (!reaped)
+		::waitpid(child, &status, 0); /* never leave it behind */
+	const auto took = Clock::now() - t0;
+	REQUIRE(running);
+	CHECK(reaped);
+	CHECK(waited == child);
+	CHECK(WIFSIGNALED(status));
+	CHECK(WTERMSIG(status) == SIGKILL);
+	CHECK(took < 5s);
+
+	/* The module killed the helper, and its work reaped it. */
+	REQUIRE(procs.size() == 1);
+	CHECK(wait_until([&] { return gone(procs.front().pid); }));
+	CHECK(wait_until([&] { return dev->stats().in_flight == 0; }));
+	const umh::Stats after = dev->stats();
+	CHECK(after.abandoned == before.abandoned + 1);
+	CHECK(after.requests == before.requests + 1);
+	CHECK(after.exited == before.exited + 1);
+	CHECK(after.timed_out == before.timed_out);
+
+	/* Nothing holds the module: it unloads, and comes back fresh. */
+	dev.reset();
+	REQUIRE_NOTHROW(kuipc::unload_module(modname, 5000));
+	CHECK_FALSE(kuipc::module_loaded(modname));
+	REQUIRE_NOTHROW(kuipc::load_module(kuipc::module_path(mech)));
+	const umh::Device fresh;
+	CHECK(fresh.stats().abandoned == 0);
+	CHECK(fresh.trigger(umh::Mode::echo, "alive").output == "alive");
+}
+
+TEST_CASE("umh: the module kills a helper at its timeout",
+	  "[umh][lifecycle]")
+{
+	umh::Device dev = idle_device();
+	const umh::Stats before = dev.stats();
+	const std::string arg = "hang past my timeout";
+	constexpr uint32_t timeout_ms = 3000;
+
+	const auto t0 = Clock::now();
+	const umh::Result res = dev.trigger(umh::Mode::hang, arg, 0, timeout_ms);
+	const auto took = Clock::now() - t0;
+
+	CHECK(res.timed_out());
+	CHECK(res.signaled());
+	CHECK(res.signal() == SIGKILL);
+	CHECK(res.reported());
+	CHECK(res.output == arg);
+	CHECK(took >= std::chrono::milliseconds(timeout_ms));
+	/* Long before the helper's own limit would have ended it. */
+	CHECK(took < std::chrono::seconds(KUIPC_UMH_HANG_MAX_S) / 3);
+	CHECK(find_helpers(arg).empty());
+
+	const umh::Stats after = dev.stats();
+	CHECK(after.timed_out == before.timed_out + 1);
+	CHECK(after.exited == before.exited + 1);
+	CHECK(after.in_flight == 0);
+}
+
+TEST_CASE("umh: concurrent triggers each get their own status and report",
+	  "[umh][concurrency]")
+{
+	const umh::Stats before = idle_device().stats();
+	constexpr unsigned threads = 8;
+	constexpr unsigned per_thread = 4;
+
+	struct Outcome {
+		std::string arg;
+		uint32_t code = 0;
+		umh::Result res;
+		int err = 0;
+	};
+	std::vector<std::vector<Outcome>> outcomes(threads);
+	std::atomic<unsigned> ready{0};
+	std::vector<std::thread> workers;
+	for (unsigned t = 0; t < threads; ++t) {
+		workers.emplace_back([&, t] {
+			const umh::Device dev;
+			++ready;
+			while (ready.load() < threads) /* start together */
+				std::this_thread::yield();
+			for (unsigned i = 0; i < per_thread; ++i) {
+				Outcome o;
+				o.arg = "thread " + std::to_string(t) + " request " +
+					std::to_string(i) + " ✓";
+				o.code = t * per_thread + i;
+				o.err = error_of([&] {
+					o.res = dev.trigger(umh::Mode::exit, o.arg, o.code);
+				});
+				outcomes[t].push_back(std::move(o));
+			}
+		});
+	}
+	for (auto &w : workers)
+		w.join();
+
+	std::set<uint64_t> ids;
+	for (const auto &per : outcomes) {
+		REQUIRE(per.size() == per_thread);
+		for (const Outcome &o : per) {
+			CAPTURE(o.arg);
+			CHECK(o.err == 0);
+			CHECK(o.res.output == o.arg);
+			CHECK(o.res.exited());
+			CHECK(o.res.exit_code() == static_cast<int>(o.code));
+			CHECK(o.res.id > before.requests);
+			ids.insert(o.res.id);
+		}
+	}
+	constexpr uint64_t total = uint64_t{threads} * per_thread;
+	CHECK(ids.size() == total);
+	umh::Device dev;
+	const umh::Stats after = dev.stats();
+	CHECK(after.requests == before.requests + total);
+	CHECK(after.reports == before.reports + total);
+	CHECK(after.exited == before.exited + total);
+	CHECK(after.in_flight == 0);
+}
+
+TEST_CASE("umh: requests beyond KUIPC_UMH_MAX_INFLIGHT get EBUSY",
+	  "[umh][concurrency][badinput]")
+{
+	umh::Device dev = idle_device();
+	const umh::Stats before = dev.stats();
+	constexpr unsigned n = KUIPC_UMH_MAX_INFLIGHT;
+
+	std::vector<std::string> args;
+	for (unsigned i = 0; i < n; ++i)
+		args.push_back("busy " + std::to_string(i));
+	std::vector<umh::Result> results(n);
+	std::vector<int> errs(n, 0);
+	Hanging hanging;
+	hanging.args = args;
+	for (unsigned i = 0; i < n; ++i) {
+		hanging.threads.emplace_back([&, i] {
+			errs[i] = error_of([&] {
+				results[i] = dev.trigger(umh::Mode::hang, args[i], 0,
+							 KUIPC_UMH_TIMEOUT_MAX_MS);
+			});
+		});
+	}
+
+	/* All of them running and reported: the module is full. */
+	const bool full = wait_until([&] {
+		const umh::Stats st = dev.stats();
+		return st.in_flight == n && st.reports == before.reports + n;
+	}, 30s);
+	CHECK(full);
+	umh::Stats st = dev.stats();
+	if (full) {
+		CHECK(error_of([&] { (void)dev.trigger(umh::Mode::echo, "one more"); }) ==
+		      EBUSY);
+		st = dev.stats();
+		CHECK(st.requests == before.requests + n); /* no id used */
+	}
+
+	/* Let them go: kill each helper. */
+	for (const std::string &arg : args) {
+		std::vector<HelperProc> procs;
+		wait_until([&] { return !(procs = find_helpers(arg)).empty(); });
+		for (const HelperProc &p : procs)
+			::kill(p.pid, SIGKILL);
+	}
+	for (auto &w : hanging.threads)
+		w.join();
+	for (unsigned i = 0; i < n; ++i) {
+		CAPTURE(i);
+		CHECK(errs[i] == 0);
+		CHECK(results[i].signaled());
+		CHECK(results[i].output == args[i]);
+	}
+	st = dev.stats();
+	CHECK(st.in_flight == 0);
+	CHECK(dev.trigger(umh::Mode::echo, "room again").output == "room again");
+}
