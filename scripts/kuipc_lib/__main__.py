@@ -291,7 +291,8 @@ def main(argv):
     def common(sp, multi_kernel):
         if multi_kernel:
             sp.add_argument("--kernel", action="append", metavar="K",
-                            help="kernel to boot (6.1, 6.12, latest); "
+                            help="kernel to boot (6.1, 6.12, latest, or the path of "
+                            "a kernel tree you built); "
                             "repeatable; default 6.1")
         else:
             sp.add_argument("--kernel", metavar="K",

@@ -50,6 +50,9 @@ class Kernel:
                             if os.path.isdir(os.path.join(d, "kernel"))),
                            mods[0])
 
+    def module_root(self):
+        return os.path.join(self.moddir, "kernel")
+
     def _find(self, name, short):
         for pattern in (f"boot/{name}",
                         f"usr/lib/modules/{self.release}/{short}",
@@ -75,12 +78,34 @@ class Kernel:
         for option, name in EXTRA_MODULES.items():
             if self.config_value(option) != "m":
                 continue
-            hits = glob.glob(os.path.join(self.moddir, "kernel", "**",
+            hits = glob.glob(os.path.join(self.module_root(), "**",
                                           f"{name}.ko*"), recursive=True)
             if not hits:
                 raise ui.Fatal(f"{name}.ko not found in {self.moddir}")
             found.append(hits[0])
         return found
+
+
+class TreeKernel(Kernel):
+    """A kernel the user built: its build directory holds bzImage, .config,
+    the in-tree modules and everything Kbuild needs to build ours."""
+
+    def __init__(self, tree):
+        # pylint: disable=super-init-not-called
+        self.root = self.kdir = os.path.abspath(tree)
+        rel = os.path.join(self.kdir, "include/config/kernel.release")
+        self.vmlinuz = os.path.join(self.kdir, "arch/x86/boot/bzImage")
+        self.config = os.path.join(self.kdir, ".config")
+        for path in (rel, self.vmlinuz, self.config):
+            if not os.path.exists(path):
+                raise ui.Fatal(f"{tree} is not a built x86 kernel tree: "
+                               f"{path} is missing (run make there first)")
+        with open(rel, encoding="utf-8") as f:
+            self.release = f.read().strip()
+        self.moddir = self.kdir
+
+    def module_root(self):
+        return self.kdir
 
 
 def _alias_file(alias):
@@ -154,10 +179,14 @@ def _fetch(alias, release, dest):
 
 
 def get(spec, refresh=False):
-    """Return a ready Kernel for an alias; fetch it on first use."""
+    """Return a ready Kernel for an alias (fetched on first use) or for
+    the path of a kernel tree the user built."""
+    if spec not in ALIASES and os.path.isdir(spec):
+        return TreeKernel(spec)
     if spec not in ALIASES:
         raise ui.Fatal(f"unknown kernel '{spec}' (known: "
-                       f"{', '.join(ALIASES)})")
+                       f"{', '.join(ALIASES)}, or the path of a built "
+                       "kernel tree)")
     kroot = os.path.join(cache_dir(), "kernels")
     os.makedirs(kroot, exist_ok=True)
     release = None
