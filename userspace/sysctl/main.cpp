@@ -5,8 +5,10 @@
 
 #include "error.hpp"
 
+#include <array>
 #include <cerrno>
 #include <cstdio>
+#include <memory>
 #include <exception>
 #include <string>
 #include <string_view>
@@ -98,6 +100,30 @@ int cmd_set(const sysctl::Client &client, std::string_view name,
 	return 0;
 }
 
+/*
+ * Run a sysctl(8) command line (busybox's in the guest) and show it and its
+ * output as one step; throws if it fails.
+ */
+void run_sysctl(const std::string &cmdline)
+{
+	struct Closer {
+		void operator()(FILE *f) const { ::pclose(f); }
+	};
+	std::unique_ptr<FILE, Closer> pipe(::popen((cmdline + " 2>&1").c_str(), "r"));
+	if (!pipe)
+		kuipc::throw_errno("popen " + cmdline);
+	std::string out;
+	std::array<char, 256> buf{};
+	while (std::fgets(buf.data(), buf.size(), pipe.get()) != nullptr)
+		out += buf.data();
+	const int status = ::pclose(pipe.release());
+	while (!out.empty() && out.back() == '\n')
+		out.pop_back();
+	say("$ " + cmdline + "  ->  " + out);
+	if (status != 0)
+		kuipc::throw_err(EIO, cmdline + " failed: " + out);
+}
+
 int cmd_demo()
 {
 	kuipc::demo::begin();
@@ -134,7 +160,13 @@ int cmd_demo()
 	verify(sysctl::path(Entry::enabled), client.read(Entry::enabled),
 	       "1\n");
 
-	say("# 7. put back the values the module loaded with");
+	say("# 7. the same entries through sysctl(8), as an administrator "
+	    "would use them");
+	run_sysctl("sysctl " KUIPC_SYSCTL_DIR "." KUIPC_SYSCTL_VALUE);
+	run_sysctl("sysctl -w " KUIPC_SYSCTL_DIR "." KUIPC_SYSCTL_VALUE "=7");
+	verify(sysctl::path(Entry::value), client.read(Entry::value), "7\n");
+
+	say("# 8. put back the values the module loaded with");
 	client.reset();
 	verify(sysctl::path(Entry::value), client.read(Entry::value),
 	       std::to_string(sysctl::value_default) + "\n");
