@@ -320,7 +320,8 @@ def main(argv):
     p = argparse.ArgumentParser(
         prog="kuipc",
         description="Kernel<->user communication pairs, tested in QEMU.")
-    sub = p.add_subparsers(dest="cmd", required=True)
+    sub = p.add_subparsers(dest="cmd", required=True,
+                           metavar="{test,matrix,demo,shell}")
 
     def common(sp, multi_kernel):
         if multi_kernel:
@@ -343,7 +344,8 @@ def main(argv):
     sp.add_argument("--timeout", type=int, default=60,
                     help="per-test timeout in the guest (s)")
 
-    sp = sub.add_parser("vm-suite", help=argparse.SUPPRESS)
+    # For meson's `vm` test: the VM suite only, pure TAP on stdout.
+    sp = sub.add_parser("vm-suite")
     common(sp, True)
     sp.add_argument("--only", action="append", default=[], metavar="MECH")
     sp.add_argument("--json", metavar="FILE")
