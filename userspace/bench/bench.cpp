@@ -15,6 +15,7 @@
 #include "eventfd.hpp"
 #include "fd.hpp"
 #include "genetlink.hpp"
+#include "mmap.hpp"
 #include "module.hpp"
 #include "signal.hpp"
 #include "udp.hpp"
@@ -588,6 +589,46 @@ void bench_genetlink(const Baseline &, std::vector<Row> &rows)
 	rows.push_back(r);
 }
 
+/*
+ * One PRODUCE ioctl filling the whole ring (KUIPC_MMAP_RECORDS records of
+ * KUIPC_MMAP_RECORD_SIZE bytes), then one pop() of all of them out of the
+ * mapping, against a memcpy of the same number of bytes. The operation
+ * includes the kernel writing the records, so it is a producer + consumer
+ * pass over the ring, not the consumer alone.
+ */
+void bench_mmap(const Baseline &, std::vector<Row> &rows)
+{
+	namespace mm = kuipc::mmap;
+	constexpr size_t bytes = KUIPC_MMAP_RECORDS * KUIPC_MMAP_RECORD_SIZE;
+	std::vector<char> src(bytes, 'm');
+	std::vector<char> dst(bytes);
+	const Stats floor = measure([&] {
+		std::memcpy(dst.data(), src.data(), bytes);
+		asm volatile("" : : "r"(dst.data()) : "memory");
+	});
+	mm::Device dev;
+	mm::Ring ring(dev);
+	std::vector<mm::Record> out(KUIPC_MMAP_RECORDS);
+	Row r{"mmap",
+	      "PRODUCE of " + std::to_string(KUIPC_MMAP_RECORDS) +
+		      " records (" + std::to_string(bytes) +
+		      " B) + pop of all of them from the mapping",
+	      "memcpy of " + std::to_string(bytes) + " B", {}, 0, {}};
+	r.st = measure([&] {
+		uint32_t n = dev.produce(KUIPC_MMAP_RECORDS);
+		while (n > 0) {
+			const size_t got = ring.pop(out);
+			if (got == 0)
+				kuipc::throw_err(EIO, "ring empty after PRODUCE");
+			n -= static_cast<uint32_t>(
+				std::min<size_t>(got, n));
+		}
+	});
+	r.ratio = r.st.p50 / floor.p50;
+	r.floor += " (" + num(floor.p50) + " ns)";
+	rows.push_back(r);
+}
+
 using BenchFn = std::function<void(const Baseline &, std::vector<Row> &)>;
 
 const std::map<std::string, BenchFn> &benches()
@@ -621,6 +662,7 @@ const std::map<std::string, BenchFn> &benches()
 		{"udp", bench_udp},
 		{"signal", bench_signal},
 		{"genetlink", bench_genetlink},
+		{"mmap", bench_mmap},
 	};
 	return m;
 }
