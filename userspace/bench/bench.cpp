@@ -19,6 +19,7 @@
 #include "module.hpp"
 #include "signal.hpp"
 #include "udp.hpp"
+#include "umh.hpp"
 
 #include <kuipc/chardev.h>
 #include <kuipc/configfs.h>
@@ -36,7 +37,9 @@
 #include <sched.h>
 #include <csignal>
 #include <sys/eventfd.h>
+#include <spawn.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -629,6 +632,41 @@ void bench_mmap(const Baseline &, std::vector<Row> &rows)
 	rows.push_back(r);
 }
 
+/*
+ * TRIGGER (the module runs its helper with call_usermodehelper and waits
+ * for it to exit) against posix_spawn + waitpid of the same helper from
+ * user space. Both helpers try to report: the module's is accepted, the
+ * one spawned here is refused (no request has its id) and exits.
+ */
+void bench_umh(const Baseline &, std::vector<Row> &rows)
+{
+	namespace um = kuipc::umh;
+	const std::string helper = um::helper_path();
+	const Stats floor = measure([&] {
+		std::string a0 = helper, a1 = "0", a2 = "exit", a3 = "0",
+			    a4 = "";
+		char *argv[] = {a0.data(), a1.data(), a2.data(), a3.data(),
+				a4.data(), nullptr};
+		char *envp[] = {nullptr};
+		pid_t pid;
+		const int err = ::posix_spawn(&pid, helper.c_str(), nullptr,
+					      nullptr, argv, envp);
+		if (err != 0)
+			kuipc::throw_err(err, "posix_spawn " + helper);
+		int status;
+		while (::waitpid(pid, &status, 0) < 0)
+			if (errno != EINTR)
+				kuipc::throw_errno("waitpid");
+	});
+	const um::Device dev;
+	Row r{"umh", "ioctl(KUIPC_UMH_TRIGGER), helper in exit mode, to its exit",
+	      "posix_spawn + waitpid of the helper", {}, 0, {}};
+	r.st = measure([&] { (void)dev.trigger(um::Mode::exit, "", 0); });
+	r.ratio = r.st.p50 / floor.p50;
+	r.floor += " (" + num(floor.p50) + " ns)";
+	rows.push_back(r);
+}
+
 using BenchFn = std::function<void(const Baseline &, std::vector<Row> &)>;
 
 const std::map<std::string, BenchFn> &benches()
@@ -663,6 +701,7 @@ const std::map<std::string, BenchFn> &benches()
 		{"signal", bench_signal},
 		{"genetlink", bench_genetlink},
 		{"mmap", bench_mmap},
+		{"umh", bench_umh},
 	};
 	return m;
 }
