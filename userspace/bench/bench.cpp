@@ -815,6 +815,8 @@ int main(int argc, char **argv)
 		j += ",\"p99_ns\":" + num(r.st.p99);
 		j += ",\"ratio\":" + num(r.ratio, 2);
 		j += ",\"floor\":" + json_str(r.floor);
+		if (r.ratio > 0)
+			j += ",\"floor_ns\":" + num(r.st.p50 / r.ratio);
 		j += ",\"batch\":" + std::to_string(r.st.batch) + "}";
 	}
 	j += "}}";
