@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-"""kuipc front door: demo, test, shell (see README.md)."""
+"""kuipc front door: demo, test, bench, shell (see README.md)."""
 
 import argparse
 import concurrent.futures
@@ -306,6 +306,91 @@ def cmd_demo(args):
     return 0 if run.exit_code == 0 else 1
 
 
+def cmd_bench(args):
+    """Boot once, run kuipc-bench in the guest, print and save its figures.
+
+    A benchmark is never a test: nothing here is compared with a threshold
+    and `test` never runs it.
+    """
+    mechs = _select_mechs(args.only)
+    ks, bdir = _prepare(args, [args.kernel or kernels.DEFAULT])
+    k = ks[0]
+    image = _guest_image(k, bdir, mechs)
+    workdir = os.path.join(build.builddir(), "vm", k.release + "-bench")
+    t = time.monotonic()
+    state = {"result": None}
+
+    def on_line(line):
+        if line is None:
+            print(f"    boot {k.release}: ready in "
+                  f"{time.monotonic() - t:.1f}s", file=ui.PROGRESS,
+                  flush=True)
+        elif line.startswith("KUIPC-BENCH "):
+            state["result"] = json.loads(line[len("KUIPC-BENCH "):])
+        else:
+            print(f"  guest: {line}", file=ui.PROGRESS, flush=True)
+
+    ui.info(f"boot {k.release} ({args.accel}) and benchmark "
+            f"{', '.join(mechs)}")
+    run = vm.boot(k, image, _append("bench", mechs, 60), args.accel,
+                  workdir, HOST_TIMEOUT_S, on_line)
+    res = state["result"]
+    if res is None:
+        print(ui.red(f"bench failed: {run.problem or 'no KUIPC-BENCH line'}"))
+        print(run.console_tail)
+        return 1
+    out = {"kernel": res.get("kernel", k.release), "accel": run.accel,
+           "vcpus": res.get("vcpus"), "baseline": res["baseline"],
+           "method": res.get("method", {}),
+           "mechanisms": res["mechanisms"]}
+    _print_bench(out)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(out, f, indent=2)
+            f.write("\n")
+    if args.chart:
+        chart = os.path.join(build.REPO, "scripts", "bench-chart")
+        src = args.json
+        if not src:
+            src = os.path.join(workdir, "bench.json")
+            with open(src, "w", encoding="utf-8") as f:
+                json.dump(out, f, indent=2)
+        ui.run([sys.executable, chart, src, args.chart])
+        print(f"    chart written to {args.chart}", file=ui.PROGRESS)
+    failed = [m for m, r in out["mechanisms"].items() if "error" in r]
+    if run.problem or failed:
+        print(ui.red(f"bench: {run.problem or ''} "
+                     f"{'errors in ' + ', '.join(failed) if failed else ''}"))
+        return 1
+    return 0
+
+
+def _print_bench(res):
+    b = res["baseline"]
+    print(f"kernel {res['kernel']}  accel {res['accel']}  "
+          f"vcpus {res['vcpus']}")
+    if res["accel"] == "tcg":
+        print("accel=tcg: absolute times are emulation times; "
+              "only the ratios mean anything")
+    mc = b.get("memcpy_gbps", {})
+    print(f"baseline: getppid {b['getppid_ns']} ns, eventfd ping-pong "
+          f"(one way) {b['eventfd_pingpong_ns']} ns, memcpy "
+          + ", ".join(f"{k} {v} GB/s" for k, v in mc.items()))
+    print("")
+    rows = [("mechanism", "p50 ns", "p99 ns", "ratio", "floor")]
+    for name, r in res["mechanisms"].items():
+        if "error" in r:
+            rows.append((name, "-", "-", "-", "error: " + r["error"]))
+        else:
+            rows.append((name, f"{r['p50_ns']:.0f}", f"{r['p99_ns']:.0f}",
+                         f"{r['ratio']:.2f}", r["floor"]))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        print("  ".join([row[0].ljust(widths[0])] +
+                        [row[i].rjust(widths[i]) for i in (1, 2, 3)] +
+                        [row[4]]))
+
+
 def cmd_shell(args):
     mechs = build.mechs()
     ks, bdir = _prepare(args, [args.kernel or kernels.DEFAULT])
@@ -367,6 +452,14 @@ def main(argv):
     common(sp, False)
     sp.add_argument("mechs", nargs="*", metavar="MECH")
 
+    sp = sub.add_parser("bench", help="benchmarks: each pair against "
+                        "its user-space floor (never part of test)")
+    common(sp, False)
+    sp.add_argument("--only", action="append", default=[], metavar="MECH")
+    sp.add_argument("--json", metavar="FILE")
+    sp.add_argument("--chart", metavar="SVG",
+                    help="also draw the ratios (scripts/bench-chart)")
+
     sp = sub.add_parser("shell", help="an interactive guest")
     common(sp, False)
 
@@ -384,6 +477,8 @@ def main(argv):
             return cmd_test(args, vm_only=True)
         if args.cmd == "demo":
             return cmd_demo(args)
+        if args.cmd == "bench":
+            return cmd_bench(args)
         if args.cmd == "shell":
             return cmd_shell(args)
     except ui.Fatal as e:
