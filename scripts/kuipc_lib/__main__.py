@@ -406,7 +406,7 @@ def main(argv):
         prog="kuipc",
         description="Kernel<->user communication pairs, tested in QEMU.")
     sub = p.add_subparsers(dest="cmd", required=True,
-                           metavar="{test,matrix,demo,shell}")
+                           metavar="{test,matrix,demo,bench,shell}")
 
     def common(sp, multi_kernel):
         if multi_kernel:
