@@ -8,7 +8,7 @@ import re
 import sys
 import time
 
-from . import build, hostdeps, initramfs, kernels, ui, vm
+from . import build, dkms, hostdeps, initramfs, kernels, scaffold, ui, vm
 
 # Whole-run limit on the host, per boot; the guest limits each test itself.
 HOST_TIMEOUT_S = 900
@@ -170,6 +170,10 @@ def cmd_test(args, vm_only=False, host_tests=True):
     tap = Tap(sys.stdout)
     print("TAP version 13", flush=True)
     if host_tests and not vm_only:
+        stale = dkms.check()
+        tap.line(stale is None, "host: dkms.conf lists every mechanism")
+        if stale is not None:
+            print(f"#   {stale}")
         for ok, name, detail in build.host_unit_tests(bdir):
             tap.line(ok, f"host: {name}")
             if not ok:
@@ -282,6 +286,17 @@ def cmd_shell(args):
                           workdir)
 
 
+def cmd_gen_dkms_conf(args):
+    if args.check:
+        stale = dkms.check()
+        if stale is not None:
+            raise ui.Fatal(stale)
+        print("dkms.conf is up to date")
+        return 0
+    print(f"wrote {dkms.write()}")
+    return 0
+
+
 def main(argv):
     p = argparse.ArgumentParser(
         prog="kuipc",
@@ -331,6 +346,13 @@ def main(argv):
     sp = sub.add_parser("shell", help="an interactive guest")
     common(sp, False)
 
+    sp = sub.add_parser("new", help="scaffold a new pair (module, client, "
+                        "tests, doc) from scripts/templates/pair")
+    sp.add_argument("name", metavar="NAME")
+
+    sp = sub.add_parser("gen-dkms-conf", help=argparse.SUPPRESS)
+    sp.add_argument("--check", action="store_true")
+
     args = p.parse_args(argv)
     if hasattr(args, "only"):
         args.only = [m for o in args.only for m in o.split(",") if m]
@@ -347,6 +369,10 @@ def main(argv):
             return cmd_demo(args)
         if args.cmd == "shell":
             return cmd_shell(args)
+        if args.cmd == "new":
+            return scaffold.new(args.name)
+        if args.cmd == "gen-dkms-conf":
+            return cmd_gen_dkms_conf(args)
     except ui.Fatal as e:
         print(ui.red(f"kuipc: {e}"), file=sys.stderr)
         return 1
