@@ -9,7 +9,7 @@ import re
 import sys
 import time
 
-from . import build, hostdeps, initramfs, kernels, ui, vm
+from . import build, dkms, hostdeps, initramfs, kernels, scaffold, ui, vm
 
 # Guests booted at once by matrix. A guest's vCPUs wait on timers and I/O
 # much of the time, so one more guest than host cores keeps them busy: on 2
@@ -204,6 +204,10 @@ def cmd_test(args, vm_only=False, host_tests=True):
     tap = Tap(sys.stdout)
     print("TAP version 13", flush=True)
     if host_tests and not vm_only:
+        stale = dkms.check()
+        tap.line(stale is None, "host: dkms.conf lists every mechanism")
+        if stale is not None:
+            print(f"#   {stale}")
         for ok, name, detail in build.host_unit_tests(bdir):
             tap.line(ok, f"host: {name}")
             if not ok:
@@ -401,12 +405,23 @@ def cmd_shell(args):
                           workdir)
 
 
+def cmd_gen_dkms_conf(args):
+    if args.check:
+        stale = dkms.check()
+        if stale is not None:
+            raise ui.Fatal(stale)
+        print("dkms.conf is up to date")
+        return 0
+    print(f"wrote {dkms.write()}")
+    return 0
+
+
 def main(argv):
     p = argparse.ArgumentParser(
         prog="kuipc",
         description="Kernel<->user communication pairs, tested in QEMU.")
     sub = p.add_subparsers(dest="cmd", required=True,
-                           metavar="{test,matrix,demo,bench,shell}")
+                           metavar="{test,matrix,demo,bench,shell,new}")
 
     def common(sp, multi_kernel):
         if multi_kernel:
@@ -463,6 +478,13 @@ def main(argv):
     sp = sub.add_parser("shell", help="an interactive guest")
     common(sp, False)
 
+    sp = sub.add_parser("new", help="scaffold a new pair (module, client, "
+                        "tests, doc) from scripts/templates/pair")
+    sp.add_argument("name", metavar="NAME")
+
+    sp = sub.add_parser("gen-dkms-conf")  # for scripts/gen-dkms-conf
+    sp.add_argument("--check", action="store_true")
+
     args = p.parse_args(argv)
     if hasattr(args, "only"):
         args.only = [m for o in args.only for m in o.split(",") if m]
@@ -481,6 +503,10 @@ def main(argv):
             return cmd_bench(args)
         if args.cmd == "shell":
             return cmd_shell(args)
+        if args.cmd == "new":
+            return scaffold.new(args.name)
+        if args.cmd == "gen-dkms-conf":
+            return cmd_gen_dkms_conf(args)
     except ui.Fatal as e:
         print(ui.red(f"kuipc: {e}"), file=sys.stderr)
         return 1
