@@ -9,7 +9,8 @@ import re
 import sys
 import time
 
-from . import build, dkms, hostdeps, initramfs, kernels, scaffold, ui, vm
+from . import (build, dkms, hostdeps, initramfs, kernels, lint, scaffold,
+               ui, vm)
 
 # Guests booted at once by matrix. A guest's vCPUs wait on timers and I/O
 # much of the time, so one more guest than host cores keeps them busy: on 2
@@ -405,6 +406,12 @@ def cmd_shell(args):
                           workdir)
 
 
+def cmd_lint(args):
+    """sparse, checkpatch.pl --strict, clang-tidy, ASan+UBSan unit tests."""
+    ks, bdir = _prepare(args, [args.kernel or kernels.DEFAULT])
+    return lint.run(ks[0], bdir)
+
+
 def cmd_gen_dkms_conf(args):
     if args.check:
         stale = dkms.check()
@@ -421,7 +428,7 @@ def main(argv):
         prog="kuipc",
         description="Kernel<->user communication pairs, tested in QEMU.")
     sub = p.add_subparsers(dest="cmd", required=True,
-                           metavar="{test,matrix,demo,bench,shell,new}")
+                           metavar="{test,matrix,demo,bench,shell,lint,new}")
 
     def common(sp, multi_kernel):
         if multi_kernel:
@@ -478,6 +485,13 @@ def main(argv):
     sp = sub.add_parser("shell", help="an interactive guest")
     common(sp, False)
 
+    sp = sub.add_parser("lint", help="sparse, checkpatch.pl --strict, "
+                        "clang-tidy and the unit tests under ASan+UBSan")
+    sp.add_argument("--kernel", metavar="K",
+                    help="headers to run sparse against; default 6.1")
+    sp.add_argument("--refresh", action="store_true",
+                    help="re-resolve kernel versions (network)")
+
     sp = sub.add_parser("new", help="scaffold a new pair (module, client, "
                         "tests, doc) from scripts/templates/pair")
     sp.add_argument("name", metavar="NAME")
@@ -503,6 +517,8 @@ def main(argv):
             return cmd_bench(args)
         if args.cmd == "shell":
             return cmd_shell(args)
+        if args.cmd == "lint":
+            return cmd_lint(args)
         if args.cmd == "new":
             return scaffold.new(args.name)
         if args.cmd == "gen-dkms-conf":

@@ -53,14 +53,17 @@ def _sync_tree(dest):
                 os.unlink(os.path.join(dest, rel))
 
 
-def build_modules(kernel, extra_make_args=()):
-    """Build every module for a kernel; any compiler warning is an error."""
+def build_modules(kernel, extra_make_args=(), sparse_all=False):
+    """Build every module for a kernel; any compiler warning is an error.
+
+    sparse_all: run sparse on every file (C=2), not only on those that are
+    recompiled (C=1)."""
     dest = os.path.join(builddir(), "kmod", kernel.release)
     _sync_tree(dest)
     # C=1: sparse checks every file that is recompiled; its findings are
     # warnings like the compiler's, so they fail the build too.
-    make = ["make", "-C", kernel.kdir, f"M={dest}", "-j2", "C=1",
-            *extra_make_args, "modules"]
+    make = ["make", "-C", kernel.kdir, f"M={dest}", "-j2",
+            "C=2" if sparse_all else "C=1", *extra_make_args, "modules"]
     in_chroot = chroot.needs_chroot(kernel)
     where = " (in a build chroot)" if in_chroot else ""
     if in_chroot:
@@ -70,6 +73,8 @@ def build_modules(kernel, extra_make_args=()):
             res = chroot.run_in(root, [kernel.root, dest], make)
         else:
             if shutil.which("sparse") is None:
+                if sparse_all:
+                    raise ui.Fatal("sparse is not installed")
                 make.remove("C=1")
             res = subprocess.run(make, capture_output=True, text=True,
                                  check=False)

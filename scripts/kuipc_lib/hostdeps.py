@@ -24,6 +24,14 @@ PACKAGES = {
 }
 
 
+# Needed only by `scripts/kuipc lint`.
+LINT_PACKAGES = {
+    "clang-tidy": "lints the clients (scripts/kuipc lint)",
+    "perl": "runs the kernel's checkpatch.pl (scripts/kuipc lint)",
+    "xz-utils": "unpacks checkpatch.pl from linux-source",
+}
+
+
 def _installed(pkg):
     res = subprocess.run(["dpkg-query", "-W", "-f=${Status}", pkg],
                          capture_output=True, text=True, check=False)
@@ -41,7 +49,7 @@ def ensure(packages=None):
         return
     for pkg in todo:
         ui.info(f"installing missing host package: {pkg} "
-                f"({PACKAGES.get(pkg, 'needed')})")
+                f"({PACKAGES.get(pkg) or LINT_PACKAGES.get(pkg, 'needed')})")
     if os.geteuid() != 0:
         raise ui.Fatal("installing packages needs root: run as root or "
                        f"apt-get install {' '.join(todo)}")

@@ -1,0 +1,174 @@
+# SPDX-License-Identifier: GPL-2.0
+"""scripts/kuipc lint: the field's own checkers on every module and client.
+
+- sparse on every module file (make C=2) against the default kernel's headers;
+- the kernel's checkpatch.pl --strict on every module, compat and uapi file,
+  taken from Debian's linux-source package (the script and the two data
+  files it reads are unpacked into the cache, nothing is installed);
+- clang-tidy (.clang-tidy at the top of the tree) on the user-space code;
+- the host unit tests built and run under AddressSanitizer and
+  UndefinedBehaviorSanitizer.
+Every finding is printed; any finding makes the command exit non-zero.
+"""
+
+import glob
+import os
+import re
+import shutil
+import subprocess
+
+from . import build, hostdeps, kernels, ui
+
+# Where checkpatch.pl comes from: the newest linux-source in a suite the
+# private apt already uses for the 6.12 kernel.
+SOURCE_ALIAS = "6.12"
+SOURCE_FILES = ("scripts/checkpatch.pl", "scripts/spelling.txt",
+                "scripts/const_structs.checkpatch")
+
+# checkpatch types ignored for a group of files, with the reason.
+CHECKPATCH_IGNORE = {
+    # compat.h is, by the project's rule, the one place for version tests,
+    # written as the kernel writes them: LINUX_VERSION_CODE >= KERNEL_VERSION()
+    # (two constants, which CONSTANT_COMPARISON mistakes for a reversed test).
+    "modules/include/kuipc/compat.h": ("LINUX_VERSION_CODE",
+                                       "CONSTANT_COMPARISON"),
+    # BIT() is kernel-internal; a uapi header cannot use it.
+    "modules/include/uapi/": ("BIT_MACRO",),
+}
+_FINDING = re.compile(r"^(\S+?):(\d+): (ERROR|WARNING|CHECK):")
+
+
+def _source_tools():
+    """checkpatch.pl and its data files, fetched once; returns the script."""
+    dest = os.path.join(kernels.cache_dir(), "checkpatch")
+    script = os.path.join(dest, "scripts", "checkpatch.pl")
+    if os.path.exists(os.path.join(dest, ".ready")):
+        return script
+    papt = kernels._private_apt(SOURCE_ALIAS)  # pylint: disable=protected-access
+    with ui.step("fetch linux-source (for checkpatch.pl)"):
+        papt.update()
+        pkg = next((d for d in papt.depends("linux-source")
+                    if d.startswith("linux-source-")), None)
+        if pkg is None:
+            raise ui.Fatal("cannot resolve linux-source in "
+                           f"{', '.join(papt.suites)}")
+        debs = dest + ".debs"
+        shutil.rmtree(debs, ignore_errors=True)
+        papt.download([pkg], debs)
+    with ui.step(f"unpack checkpatch.pl from {pkg}"):
+        shutil.rmtree(dest, ignore_errors=True)
+        os.makedirs(dest)
+        deb = glob.glob(os.path.join(debs, "*.deb"))[0]
+        tarball = f"./usr/src/{pkg}.tar.xz"
+        members = [f"{pkg}/{f}" for f in SOURCE_FILES]
+        # dpkg-deb | tar -xO (the source tarball) | tar -xJ (three files)
+        fsys = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", deb],
+                                stdout=subprocess.PIPE)
+        inner = subprocess.Popen(["tar", "-xO", tarball], stdin=fsys.stdout,
+                                 stdout=subprocess.PIPE)
+        fsys.stdout.close()
+        files = subprocess.run(["tar", "-xJ", "-C", dest,
+                                "--strip-components=1", *members],
+                               stdin=inner.stdout, check=False)
+        inner.stdout.close()
+        if files.returncode != 0 or inner.wait() != 0 or fsys.wait() != 0:
+            raise ui.Fatal(f"cannot unpack {tarball} from {deb}")
+        shutil.rmtree(debs, ignore_errors=True)
+        with open(os.path.join(dest, ".ready"), "w", encoding="utf-8") as f:
+            f.write(pkg + "\n")
+    return script
+
+
+def _module_files():
+    files = []
+    for pattern in ("modules/*/*.c", "modules/*/*.h", "modules/include/*/*.h",
+                    "modules/include/uapi/*/*.h"):
+        files += glob.glob(os.path.join(build.REPO, pattern))
+    return sorted(os.path.relpath(f, build.REPO) for f in files)
+
+
+def checkpatch():
+    """Findings of checkpatch.pl --strict on every module file."""
+    script = _source_tools()
+    findings = []
+    with ui.step("checkpatch.pl --strict on the modules"):
+        for rel in _module_files():
+            ignore = []
+            for prefix, types in CHECKPATCH_IGNORE.items():
+                if rel.startswith(prefix):
+                    ignore += types
+            cmd = ["perl", script, "--strict", "--no-tree", "--terse",
+                   "--show-types", "--color=never", "--file", rel]
+            if ignore:
+                cmd += ["--ignore", ",".join(ignore)]
+            res = subprocess.run(cmd, cwd=build.REPO, capture_output=True,
+                                 text=True, check=False)
+            findings += [ln for ln in res.stdout.splitlines()
+                         if _FINDING.match(ln)]
+    return findings
+
+
+def sparse(kernel):
+    """sparse on every module file (C=2), as compiler-style warnings."""
+    try:
+        build.build_modules(kernel, sparse_all=True)
+    except ui.Fatal as e:
+        return [f"sparse/compiler: {e}"]
+    return []
+
+
+def clang_tidy(bdir):
+    findings = []
+    with ui.step("clang-tidy on the user-space code"):
+        res = subprocess.run(
+            ["run-clang-tidy", "-quiet", "-j", str(os.cpu_count() or 1),
+             "-p", bdir, os.path.join(build.REPO, "userspace") + "/"],
+            cwd=build.REPO, capture_output=True, text=True, check=False)
+        for ln in (res.stdout + res.stderr).splitlines():
+            if re.search(r": (warning|error):", ln):
+                findings.append(ln)
+        if res.returncode != 0 and not findings:
+            findings.append("run-clang-tidy failed: " + res.stderr[-2000:])
+    return findings
+
+
+def sanitizers():
+    """Build the host unit tests with ASan+UBSan and run them."""
+    sdir = os.path.join(build.builddir(), "sanitize")
+    exe = os.path.join(sdir, "userspace", "tests", "kuipc-unit")
+    with ui.step("host unit tests under ASan+UBSan"):
+        if not os.path.exists(os.path.join(sdir, "build.ninja")):
+            ui.run(["meson", "setup", sdir, build.REPO,
+                    "-Db_sanitize=address,undefined", "-Db_lundef=false",
+                    "-Dbuildtype=debug"], quiet=True)
+        ui.run(["meson", "compile", "-C", sdir, "kuipc-unit"], quiet=True)
+        env = dict(os.environ,
+                   ASAN_OPTIONS="detect_leaks=1:abort_on_error=0",
+                   UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1")
+        res = subprocess.run([exe], capture_output=True, text=True,
+                             env=env, check=False)
+    if res.returncode == 0:
+        return []
+    out = (res.stdout + res.stderr).splitlines()
+    return ["kuipc-unit under ASan+UBSan exited "
+            f"{res.returncode}:"] + out[-60:]
+
+
+def run(kernel, bdir):
+    """All checkers; prints the findings, returns the exit status."""
+    hostdeps.ensure(list(hostdeps.LINT_PACKAGES))
+    groups = [("sparse", sparse(kernel)),
+              ("checkpatch", checkpatch()),
+              ("clang-tidy", clang_tidy(bdir)),
+              ("sanitizers", sanitizers())]
+    total = 0
+    for name, findings in groups:
+        for f in findings:
+            print(f"{name}: {f}")
+        total += len(findings)
+    counts = ", ".join(f"{name} {len(f)}" for name, f in groups)
+    if total:
+        print(ui.red(f"lint: {total} findings ({counts})"))
+        return 1
+    print(ui.green(f"lint: clean ({counts})"))
+    return 0
