@@ -9,8 +9,8 @@ import re
 import sys
 import time
 
-from . import (build, dkms, hostdeps, initramfs, kernels, lint, scaffold,
-               ui, vm)
+from . import (build, dkms, hostdeps, initramfs, kernels, lint, native,
+               scaffold, ui, vm)
 
 # Guests booted at once by matrix. A guest's vCPUs wait on timers and I/O
 # much of the time, so one more guest than host cores keeps them busy: on 2
@@ -88,12 +88,20 @@ def _select_mechs(only):
 
 
 def _prepare(args, kernel_specs, need_unit_tests=False):
-    """Host packages, kernels, user-space build; returns (kernels, bdir)."""
+    """Host packages, kernels, user-space build; returns (kernels, bdir).
+
+    With --native the one kernel is the running one, checked first."""
+    is_native = getattr(args, "native", False)
+    if is_native:
+        if getattr(args, "kernel", None):
+            raise ui.Fatal("--native runs on the host's own kernel: "
+                           "it takes no --kernel")
+        ks = [native.check()]
     with ui.step("check host packages"):
         hostdeps.ensure()
-    ks = []
-    for spec in kernel_specs:
-        ks.append(kernels.get(spec, refresh=args.refresh))
+    if not is_native:
+        ks = [kernels.get(spec, refresh=args.refresh)
+              for spec in kernel_specs]
     bdir = build.build_userspace() if not getattr(args, "builddir", None) \
         else args.builddir
     del need_unit_tests
@@ -159,6 +167,8 @@ def _run_suite(args, tap, ks, bdir, mechs):
     itself); with --jobs N up to N guests then run at once, and each one's
     TAP lines are shown, in kernel order, when it has finished.
     """
+    if getattr(args, "native", False):
+        return [_run_native_suite(args, tap, ks[0], bdir, mechs)]
     images = [(k, _guest_image(k, bdir, mechs)) for k in ks]
     jobs = max(1, min(getattr(args, "jobs", 1) or 1, len(images)))
     if jobs == 1:
@@ -192,6 +202,37 @@ def _run_suite(args, tap, ks, bdir, mechs):
                 print(f"#   {ln}", file=tap.out)
         entries.append(entry)
     return entries
+
+
+def _native_env(k, bdir, mechs):
+    """--native: build the modules for the running kernel and make the
+    host ready to run the suite's programs; returns their environment."""
+    kos = {m: ko for m, ko in build.build_modules(k).items() if m in mechs}
+    return native.prepare(kos, bdir)
+
+
+def _run_native_suite(args, tap, k, bdir, mechs):
+    """The runner on the host's own kernel; returns the JSON kernel entry."""
+    env = _native_env(k, bdir, mechs)
+    runner = os.path.join(bdir, "userspace", "tests", "kuipc-runner")
+    state = {"result": None}
+    tap.source = k.release
+    ui.info(f"run {', '.join(mechs)} on the running kernel {k.release}")
+    run = native.run([runner, "--only", ",".join(mechs), "--timeout",
+                      str(args.timeout)], env,
+                     lambda line: _guest_line(tap, state, line),
+                     HOST_TIMEOUT_S)
+    entry = {"kernel": k.release, "accel": "native",
+             "wall_s": round(run.wall_s, 1), "mechanisms": {}}
+    if state["result"] is not None:
+        entry["mechanisms"] = state["result"]["mechanisms"]
+    problem = run.problem or (None if state["result"] is not None
+                              else "the runner sent no results")
+    if problem is not None:
+        entry["error"] = problem
+        tap.line(False, f"{k.release}: native run completes")
+        print(f"# {problem}", file=tap.out)
+    return entry
 
 
 def cmd_test(args, vm_only=False, host_tests=True):
@@ -286,8 +327,6 @@ def cmd_demo(args):
     mechs = _select_mechs(args.mechs)
     ks, bdir = _prepare(args, [args.kernel or kernels.DEFAULT])
     k = ks[0]
-    image = _guest_image(k, bdir, mechs)
-    workdir = os.path.join(build.builddir(), "vm", k.release + "-demo")
     t = time.monotonic()
 
     def on_line(line):
@@ -301,9 +340,19 @@ def cmd_demo(args):
                 line = ui._c("1", line)  # pylint: disable=protected-access
             print(line, flush=True)
 
-    ui.info(f"boot {k.release} and run the demo of {', '.join(mechs)}")
-    run = vm.boot(k, image, _append("demo", mechs, 60), args.accel, workdir,
-                  HOST_TIMEOUT_S, on_line)
+    if args.native:
+        env = _native_env(k, bdir, mechs)
+        ui.info(f"run the demo of {', '.join(mechs)} on the running kernel "
+                f"{k.release}")
+        run = native.run([os.path.join(bdir, "userspace", "tests",
+                                       "kuipc-runner"), "--demo", "--only",
+                          ",".join(mechs)], env, on_line, HOST_TIMEOUT_S)
+    else:
+        image = _guest_image(k, bdir, mechs)
+        workdir = os.path.join(build.builddir(), "vm", k.release + "-demo")
+        ui.info(f"boot {k.release} and run the demo of {', '.join(mechs)}")
+        run = vm.boot(k, image, _append("demo", mechs, 60), args.accel,
+                      workdir, HOST_TIMEOUT_S, on_line)
     if run.problem:
         print(ui.red(f"demo failed: {run.problem}"))
         print(run.console_tail)
@@ -320,8 +369,8 @@ def cmd_bench(args):
     mechs = _select_mechs(args.only)
     ks, bdir = _prepare(args, [args.kernel or kernels.DEFAULT])
     k = ks[0]
-    image = _guest_image(k, bdir, mechs)
     workdir = os.path.join(build.builddir(), "vm", k.release + "-bench")
+    os.makedirs(workdir, exist_ok=True)
     t = time.monotonic()
     state = {"result": None}
 
@@ -335,10 +384,19 @@ def cmd_bench(args):
         else:
             print(f"  guest: {line}", file=ui.PROGRESS, flush=True)
 
-    ui.info(f"boot {k.release} ({args.accel}) and benchmark "
-            f"{', '.join(mechs)}")
-    run = vm.boot(k, image, _append("bench", mechs, 60), args.accel,
-                  workdir, HOST_TIMEOUT_S, on_line)
+    if args.native:
+        env = _native_env(k, bdir, mechs)
+        ui.info(f"benchmark {', '.join(mechs)} on the running kernel "
+                f"{k.release}")
+        run = native.run([os.path.join(bdir, "userspace", "bench",
+                                       "kuipc-bench"), "--only",
+                          ",".join(mechs)], env, on_line, HOST_TIMEOUT_S)
+    else:
+        image = _guest_image(k, bdir, mechs)
+        ui.info(f"boot {k.release} ({args.accel}) and benchmark "
+                f"{', '.join(mechs)}")
+        run = vm.boot(k, image, _append("bench", mechs, 60), args.accel,
+                      workdir, HOST_TIMEOUT_S, on_line)
     res = state["result"]
     if res is None:
         print(ui.red(f"bench failed: {run.problem or 'no KUIPC-BENCH line'}"))
@@ -444,8 +502,16 @@ def main(argv):
         sp.add_argument("--refresh", action="store_true",
                         help="re-resolve kernel versions (network)")
 
+    def native_flag(sp):
+        sp.add_argument("--native", action="store_true",
+                        help="run on the host's own kernel instead of a "
+                        "QEMU guest (root, module support and "
+                        "/lib/modules/$(uname -r)/build needed; for hosts "
+                        "that are themselves disposable VMs)")
+
     sp = sub.add_parser("test", help="host unit tests + the VM suite")
     common(sp, True)
+    native_flag(sp)
     sp.add_argument("--only", action="append", default=[], metavar="MECH")
     sp.add_argument("--json", metavar="FILE")
     sp.add_argument("--timeout", type=int, default=60,
@@ -472,11 +538,13 @@ def main(argv):
 
     sp = sub.add_parser("demo", help="run pairs, showing both sides")
     common(sp, False)
+    native_flag(sp)
     sp.add_argument("mechs", nargs="*", metavar="MECH")
 
     sp = sub.add_parser("bench", help="benchmarks: each pair against "
                         "its user-space floor (never part of test)")
     common(sp, False)
+    native_flag(sp)
     sp.add_argument("--only", action="append", default=[], metavar="MECH")
     sp.add_argument("--json", metavar="FILE")
     sp.add_argument("--chart", metavar="SVG",
