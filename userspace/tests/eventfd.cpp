@@ -23,12 +23,16 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/select.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -1306,4 +1310,326 @@ TEST_CASE("eventfd: the node is root-only and refuses an unprivileged open",
 	CHECK(dev.status(ch).flags ==
 	      (KUIPC_EVENTFD_REGISTERED | KUIPC_EVENTFD_OWNER));
 	dev.unregister(ch);
+}
+
+namespace {
+
+/* Everything STATUS says about a channel, for before/after comparisons. */
+bool same(const Status &a, const Status &b)
+{
+	return a.channel == b.channel && a.flags == b.flags &&
+	       a.queued == b.queued && a.reserved == b.reserved &&
+	       a.produced == b.produced && a.fetched == b.fetched;
+}
+
+} // namespace
+
+TEST_CASE("eventfd: REGISTER of an epoll, signalfd, timerfd, socket or O_PATH fd is refused",
+	  "[eventfd][badinput]")
+{
+	ke::Device dev;
+	require_all_free(dev);
+	constexpr uint32_t ch = 5;
+	ke::EventFd efd(EFD_NONBLOCK);
+	const int id = eventfd_id(efd.fd());
+
+	const kuipc::Fd ep(::epoll_create1(EPOLL_CLOEXEC));
+	REQUIRE(ep);
+	sigset_t mask;
+	sigemptyset(&mask);
+	const kuipc::Fd sfd(::signalfd(-1, &mask, SFD_CLOEXEC));
+	REQUIRE(sfd);
+	const kuipc::Fd tfd(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC));
+	REQUIRE(tfd);
+	const kuipc::Fd sock(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+	REQUIRE(sock);
+	for (const int fd : {ep.get(), sfd.get(), tfd.get(), sock.get()}) {
+		INFO("fd " << fd);
+		CHECK(register_err(dev, ch, fd) == EINVAL);
+		CHECK(dev.status(ch).flags == 0);
+	}
+	/* The eventfd itself, opened as a path only: no file to use. */
+	const kuipc::Fd path(::open(("/proc/self/fd/" + std::to_string(efd.fd())).c_str(),
+				    O_PATH | O_CLOEXEC));
+	REQUIRE(path);
+	CHECK(register_err(dev, ch, path.get()) == EBADF);
+	CHECK(dev.status(ch).flags == 0);
+
+	/* Nothing holds or signalled the eventfd; the channel is free. */
+	CHECK(produce_err(dev, ch, "x") == ENOTCONN);
+	CHECK(eventfd_count(efd.fd()) == 0);
+	CHECK(eventfd_id(efd.fd()) == id);
+	CHECK(register_err(dev, ch, efd.fd()) == 0);
+	dev.produce(ch, "x");
+	CHECK(efd.read() == 1);
+}
+
+TEST_CASE("eventfd: payload lengths and buffer sizes on each side of their bounds",
+	  "[eventfd][badinput]")
+{
+	ke::Device dev;
+	require_all_free(dev);
+	constexpr uint32_t ch = 4;
+	ke::EventFd efd(EFD_NONBLOCK);
+	dev.register_eventfd(ch, efd.fd());
+
+	std::string full(KUIPC_EVENTFD_PAYLOAD_MAX + 1, '\0');
+	for (size_t i = 0; i < full.size(); ++i)
+		full[i] = static_cast<char>('a' + i % 26);
+	CHECK(produce_err(dev, make_msg(ch, full.data(), KUIPC_EVENTFD_PAYLOAD_MAX)) ==
+	      0);
+	const Status one = dev.status(ch);
+	CHECK(one.queued == 1);
+	CHECK(produce_err(dev, make_msg(ch, full.data(),
+					KUIPC_EVENTFD_PAYLOAD_MAX + 1)) == EINVAL);
+	CHECK(same(dev.status(ch), one));
+	CHECK(eventfd_count(efd.fd()) == 1);
+
+	/* A buffer one byte short: EMSGSIZE, nothing written, item kept. */
+	std::string buf(KUIPC_EVENTFD_PAYLOAD_MAX, '#');
+	kuipc_eventfd_msg m =
+		make_msg(ch, buf.data(), KUIPC_EVENTFD_PAYLOAD_MAX - 1);
+	CHECK(ioctl_err(dev.fd(), KUIPC_EVENTFD_FETCH, &m) == EMSGSIZE);
+	CHECK(m.len == KUIPC_EVENTFD_PAYLOAD_MAX - 1);
+	CHECK(buf == std::string(KUIPC_EVENTFD_PAYLOAD_MAX, '#'));
+	CHECK(same(dev.status(ch), one));
+	/* Exactly big enough. */
+	m = make_msg(ch, buf.data(), KUIPC_EVENTFD_PAYLOAD_MAX);
+	CHECK(ioctl_err(dev.fd(), KUIPC_EVENTFD_FETCH, &m) == 0);
+	CHECK(m.len == KUIPC_EVENTFD_PAYLOAD_MAX);
+	CHECK(m.seq == 0);
+	CHECK(buf == full.substr(0, KUIPC_EVENTFD_PAYLOAD_MAX));
+
+	/* Zero bytes: no pointer is read or written, even a NULL one. */
+	CHECK(produce_err(dev, make_msg(ch, nullptr, 0)) == 0);
+	m = make_msg(ch, nullptr, 0);
+	CHECK(ioctl_err(dev.fd(), KUIPC_EVENTFD_FETCH, &m) == 0);
+	CHECK(m.len == 0);
+	CHECK(m.seq == 1);
+
+	/* The last channel is a channel; the next one is not. */
+	ke::EventFd last(EFD_NONBLOCK);
+	CHECK(register_err(dev, nch - 1, last.fd()) == 0);
+	CHECK(register_err(dev, nch, last.fd()) == EINVAL);
+	dev.produce(nch - 1, "last");
+	CHECK(eventfd_count(last.fd()) == 1);
+	CHECK(dev.fetch(nch - 1).data == "last");
+	CHECK(efd.read() == 2);
+}
+
+TEST_CASE("eventfd: structs running into a PROT_NONE page give EFAULT and change nothing",
+	  "[eventfd][badinput]")
+{
+	ke::Device dev;
+	require_all_free(dev);
+	constexpr uint32_t ch = 3;
+	ke::EventFd efd(EFD_NONBLOCK);
+	dev.register_eventfd(ch, efd.fd());
+	dev.produce(ch, "kept");
+	const Status before = dev.status(ch);
+	const GuardedPage page;
+	const int fd = dev.fd();
+
+	/* Each struct with only its first few bytes readable. */
+	ke::EventFd other(EFD_NONBLOCK);
+	kuipc_eventfd_register reg{};
+	reg.channel = ch + 1;
+	reg.efd = other.fd();
+	std::memcpy(page.tail(8), &reg, 8);
+	CHECK(ioctl_err(fd, KUIPC_EVENTFD_REGISTER, page.tail(8)) == EFAULT);
+	CHECK(dev.status(ch + 1).flags == 0);
+
+	const kuipc_eventfd_unregister unreg{ch, 0};
+	std::memcpy(page.tail(4), &unreg, 4);
+	CHECK(ioctl_err(fd, KUIPC_EVENTFD_UNREGISTER, page.tail(4)) == EFAULT);
+	CHECK(same(dev.status(ch), before));
+
+	std::array<char, KUIPC_EVENTFD_PAYLOAD_MAX> buf{};
+	const kuipc_eventfd_msg msg = make_msg(ch, buf.data(), 4);
+	std::memcpy(page.tail(16), &msg, 16);
+	CHECK(ioctl_err(fd, KUIPC_EVENTFD_PRODUCE, page.tail(16)) == EFAULT);
+	CHECK(same(dev.status(ch), before));
+	CHECK(ioctl_err(fd, KUIPC_EVENTFD_FETCH, page.tail(16)) == EFAULT);
+	CHECK(same(dev.status(ch), before));
+
+	/* STATUS reads only the channel, then cannot write the answer. */
+	std::memcpy(page.tail(4), &ch, 4);
+	CHECK(ioctl_err(fd, KUIPC_EVENTFD_STATUS, page.tail(4)) == EFAULT);
+	/* The whole struct just before the guard is fine. */
+	auto *st = reinterpret_cast<Status *>(page.tail(sizeof(Status)));
+	*st = Status{};
+	st->channel = ch;
+	CHECK(ioctl_err(fd, KUIPC_EVENTFD_STATUS, st) == 0);
+	CHECK(same(*st, before));
+
+	CHECK(eventfd_count(efd.fd()) == 1);
+	CHECK(eventfd_count(other.fd()) == 0);
+	CHECK(dev.fetch(ch).data == "kept");
+}
+
+TEST_CASE("eventfd: every other command number of the shared magic is ENOTTY",
+	  "[eventfd][badinput]")
+{
+	ke::Device dev;
+	require_all_free(dev);
+	constexpr uint32_t ch = 0;
+	ke::EventFd efd(EFD_NONBLOCK);
+	dev.register_eventfd(ch, efd.fd());
+	dev.produce(ch, "kept");
+	const Status before = dev.status(ch);
+	const std::vector<unsigned long> ours = {
+		KUIPC_EVENTFD_REGISTER, KUIPC_EVENTFD_UNREGISTER,
+		KUIPC_EVENTFD_PRODUCE, KUIPC_EVENTFD_FETCH, KUIPC_EVENTFD_STATUS};
+
+	/*
+	 * Every number (the other kuipc pairs' too), each direction, each
+	 * size (STATUS's struct has the message's size, so it is covered).
+	 */
+	const unsigned long magic = KUIPC_EVENTFD_IOC_MAGIC;
+	int tried = 0;
+	std::vector<unsigned long> wrong;
+	for (unsigned long nr = 0; nr <= 0xff; ++nr) {
+		for (const unsigned long cmd :
+		     {_IO(magic, nr), _IOW(magic, nr, kuipc_eventfd_register),
+		      _IOW(magic, nr, kuipc_eventfd_unregister),
+		      _IOR(magic, nr, kuipc_eventfd_msg),
+		      _IOW(magic, nr, kuipc_eventfd_msg),
+		      _IOWR(magic, nr, kuipc_eventfd_msg)}) {
+			if (std::find(ours.begin(), ours.end(), cmd) != ours.end())
+				continue;
+			/* A valid argument for any of the commands. */
+			std::array<char, 4> data{};
+			kuipc_eventfd_msg m = make_msg(ch, data.data(), data.size());
+			++tried;
+			if (ioctl_err(dev.fd(), cmd, &m) != ENOTTY)
+				wrong.push_back(cmd);
+		}
+	}
+	CHECK(tried == 256 * 6 - 5);
+	for (const unsigned long cmd : wrong)
+		FAIL_CHECK("not ENOTTY: " << ke::ioctl_name(cmd));
+
+	CHECK(same(dev.status(ch), before));
+	CHECK(eventfd_count(efd.fd()) == 1);
+	for (uint32_t c = 1; c < nch; ++c)
+		CHECK(dev.status(c).flags == 0);
+	CHECK(dev.fetch(ch).data == "kept");
+}
+
+TEST_CASE("eventfd: read, write, pread, lseek and mmap of the device are refused",
+	  "[eventfd][badinput]")
+{
+	ke::Device dev;
+	require_all_free(dev);
+	constexpr uint32_t ch = 6;
+	ke::EventFd efd(EFD_NONBLOCK);
+	dev.register_eventfd(ch, efd.fd());
+	dev.produce(ch, "kept");
+	const Status before = dev.status(ch);
+	std::array<char, 16> buf{};
+
+	errno = 0;
+	CHECK(::read(dev.fd(), buf.data(), buf.size()) == -1);
+	CHECK(errno == EINVAL);
+	errno = 0;
+	CHECK(::write(dev.fd(), "item", 4) == -1);
+	CHECK(errno == EINVAL);
+	errno = 0;
+	CHECK(::pread(dev.fd(), buf.data(), buf.size(), 0) == -1);
+	CHECK(errno == ESPIPE);
+	errno = 0;
+	CHECK(::lseek(dev.fd(), 0, SEEK_SET) == -1);
+	CHECK(errno == ESPIPE);
+	const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+	errno = 0;
+	void *map = ::mmap(nullptr, page, PROT_READ, MAP_SHARED, dev.fd(), 0);
+	CHECK(map == MAP_FAILED);
+	CHECK(errno == ENODEV);
+	if (map != MAP_FAILED)
+		::munmap(map, page);
+
+	CHECK(same(dev.status(ch), before));
+	CHECK(eventfd_count(efd.fd()) == 1);
+	CHECK(dev.fetch(ch).data == "kept");
+}
+
+TEST_CASE("eventfd: the device's ioctls on descriptors that are not the device fail",
+	  "[eventfd][badinput]")
+{
+	ke::Device dev;
+	require_all_free(dev);
+	constexpr uint32_t ch = 1;
+	ke::EventFd efd(EFD_NONBLOCK);
+	dev.register_eventfd(ch, efd.fd());
+	const Status before = dev.status(ch);
+
+	std::array<int, 2> p{};
+	REQUIRE(::pipe2(p.data(), O_CLOEXEC) == 0);
+	const kuipc::Fd rd(p[0]);
+	const kuipc::Fd wr(p[1]);
+	const kuipc::Fd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+	REQUIRE(null);
+	const kuipc::Fd path(::open(KUIPC_EVENTFD_PATH, O_PATH | O_CLOEXEC));
+	REQUIRE(path);
+	int closed = -1;
+	{
+		const ke::Device gone;
+		closed = gone.fd();
+	}
+	const std::vector<std::pair<int, int>> fds = {
+		{efd.fd(), ENOTTY}, {rd.get(), ENOTTY}, {null.get(), ENOTTY},
+		{path.get(), EBADF}, {closed, EBADF},	{-1, EBADF},
+		{INT_MAX, EBADF},
+	};
+	std::array<char, 4> data{};
+	for (const auto &[fd, err] : fds) {
+		INFO("fd " << fd);
+		kuipc_eventfd_msg m = make_msg(ch, data.data(), data.size());
+		CHECK(ioctl_err(fd, KUIPC_EVENTFD_PRODUCE, &m) == err);
+		Status st{};
+		st.channel = ch;
+		CHECK(ioctl_err(fd, KUIPC_EVENTFD_STATUS, &st) == err);
+		CHECK(st.flags == 0);
+	}
+	CHECK(same(dev.status(ch), before));
+	CHECK(eventfd_count(efd.fd()) == 0);
+}
+
+TEST_CASE("eventfd: an eventfd already at its largest count saturates; items still queue",
+	  "[eventfd][badinput]")
+{
+	ke::Device dev;
+	require_all_free(dev);
+	constexpr uint32_t ch = 2;
+	constexpr uint64_t top = UINT64_MAX - 1; /* the most write(2) may add */
+	ke::EventFd efd(EFD_NONBLOCK);
+	dev.register_eventfd(ch, efd.fd());
+	efd.write(top);
+	CHECK(eventfd_count(efd.fd()) == top);
+
+	/* The first item takes it to UINT64_MAX, where poll says POLLERR. */
+	dev.produce(ch, "first");
+	CHECK(eventfd_count(efd.fd()) == UINT64_MAX);
+	pollfd pfd{efd.fd(), POLLIN, 0};
+	CHECK(::poll(&pfd, 1, 0) == 1);
+	CHECK((pfd.revents & POLLERR) != 0);
+	/* Past it the increment is lost, not wrapped; the item is queued. */
+	dev.produce(ch, "second");
+	CHECK(eventfd_count(efd.fd()) == UINT64_MAX);
+	const Status st = dev.status(ch);
+	CHECK(st.queued == 2);
+	CHECK(st.produced == 2);
+	/* A write(2) cannot push it further either. */
+	errno = 0;
+	const uint64_t one = 1;
+	CHECK(::write(efd.fd(), &one, sizeof(one)) == -1);
+	CHECK(errno == EAGAIN);
+
+	/* The items are intact and in order; the counter works again. */
+	CHECK(dev.fetch(ch).data == "first");
+	CHECK(dev.fetch(ch).data == "second");
+	CHECK(efd.read() == UINT64_MAX);
+	dev.produce(ch, "third");
+	CHECK(efd.read() == 1);
+	CHECK(dev.fetch(ch).data == "third");
 }

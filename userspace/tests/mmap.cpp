@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "error.hpp"
+#include "fd.hpp"
 #include "mmap.hpp"
 #include "module.hpp"
 #include "support.hpp"
@@ -34,6 +35,7 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -850,4 +852,350 @@ TEST_CASE("mmap: RESET needs CAP_SYS_ADMIN; a read-only descriptor maps read-onl
 	CHECK(ctrl.head == 4);
 	CHECK(::mprotect(view.data(), size, PROT_READ | PROT_WRITE) == -1);
 	CHECK(errno == EACCES);
+}
+
+namespace {
+
+/*
+ * Every slot as it must be once records 0 .. head - 1 were produced in
+ * order: slot i holds the last record k < head with k = i mod the ring
+ * size, or zeros if there is none. Returns how many slots differ.
+ */
+size_t ring_mismatches(const km::Ring &ring, uint32_t head)
+{
+	size_t bad = 0;
+	for (uint32_t i = 0; i < records; ++i) {
+		const Record &slot = ring.slot(i);
+		if (i >= head) {
+			bad += slot.seq == 0 && slot.check == 0 ? 0 : 1;
+			continue;
+		}
+		const uint64_t k = i + uint64_t{records} * ((head - 1 - i) / records);
+		bad += km::equal(slot, km::expected_record(k)) ? 0 : 1;
+	}
+	return bad;
+}
+
+/* The control page but for head and tail: all the module may not touch. */
+std::vector<std::byte> ctrl_without_indices(const km::Ring &ring)
+{
+	std::vector<std::byte> v(ring.mapping().data(),
+				 ring.mapping().data() + KUIPC_MMAP_CTRL_SIZE);
+	std::fill_n(v.begin() + offsetof(km::Ctrl, head), sizeof(uint32_t),
+		    std::byte{0});
+	std::fill_n(v.begin() + offsetof(km::Ctrl, tail), sizeof(uint32_t),
+		    std::byte{0});
+	return v;
+}
+
+/* What KUIPC_MMAP_PRODUCE returns: records produced, or -errno. */
+int produce_ret(int fd, uint32_t count)
+{
+	const kuipc_mmap_produce req{count, 0};
+	const int n = ::ioctl(fd, KUIPC_MMAP_PRODUCE, &req);
+	return n < 0 ? -errno : n;
+}
+
+/* Two pages of memory, the second PROT_NONE: the first one's end faults. */
+km::Mapping guarded_pages()
+{
+	const size_t page = page_size();
+	km::Mapping m(-1, 2 * page, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS);
+	if (::mprotect(m.data() + page, page, PROT_NONE) != 0)
+		kuipc::throw_errno("mprotect");
+	return m;
+}
+
+} // namespace
+
+TEST_CASE("mmap: every consumer index, valid or not, gives exactly the documented PRODUCE",
+	  "[mmap][badinput]")
+{
+	km::Device dev = fresh_device();
+	km::Ring ring(dev);
+	const std::vector<std::byte> user = pattern(user_size, 3);
+	std::memcpy(ring.user_area().data(), user.data(), user.size());
+	const std::vector<std::byte> ctrl = ctrl_without_indices(ring);
+
+	/* Move head off zero and off a slot boundary first. */
+	CHECK(dev.produce(100) == 100);
+	uint32_t head = 100;
+	/* Tails relative to head: inside, on and just past each bound. */
+	std::vector<uint32_t> offsets = {0,	      1,	   records - 1,
+					 records,     records + 1, records + 2,
+					 0x7fffffffU, 0x80000000U, 0xfffffffeU,
+					 0xffffffffU};
+	/* And a spread of others, the same on every run. */
+	for (uint32_t x = 1; offsets.size() < 200; x = x * 1103515245U + 12345U)
+		offsets.push_back(x % 3 ? x % (2 * records) : x);
+
+	for (const uint32_t used : offsets) {
+		const uint32_t tail = head - used;
+		INFO("head " << head << " tail " << tail << " (" << used
+			     << " in use)");
+		ring.store_tail(tail);
+		const int n = produce_ret(dev.fd(), records);
+		if (used > records) {
+			CHECK(n == -EIO);
+			CHECK((dev.poll(POLLIN, 0) & POLLERR) != 0);
+		} else if (used == records) {
+			CHECK(n == -ENOSPC);
+		} else {
+			CHECK(n == static_cast<int>(records - used));
+			head += records - used;
+		}
+		/* Only the slots it was entitled to, and nothing beyond. */
+		REQUIRE(ring.head() == head);
+		REQUIRE(ring_mismatches(ring, head) == 0);
+		REQUIRE(ring.tail() == tail); /* never written by the module */
+	}
+	CHECK(std::equal(user.begin(), user.end(), ring.user_area().begin()));
+	CHECK(ctrl_without_indices(ring) == ctrl);
+	CHECK(dev.checksum(0, user_size) == km::fnv1a(user));
+
+	/* A sane tail again: a normal ring. */
+	ring.store_tail(head);
+	CHECK(dev.poll(POLLIN, 0) == 0);
+	CHECK(dev.produce(5) == 5);
+	size_t bad = 0;
+	CHECK(pop_expect(ring, head, bad) == 5);
+	CHECK(bad == 0);
+}
+
+TEST_CASE("mmap: a hostile thread scribbling on tail during PRODUCE cannot push writes outside the ring",
+	  "[mmap][badinput]")
+{
+	km::Device dev = fresh_device();
+	km::Ring ring(dev);
+	const std::vector<std::byte> user = pattern(user_size, 4);
+	std::memcpy(ring.user_area().data(), user.data(), user.size());
+	const std::vector<std::byte> ctrl = ctrl_without_indices(ring);
+
+	std::atomic<bool> stop{false};
+	std::thread scribbler([&] {
+		uint32_t x = 2463534242U;
+		while (!stop.load(std::memory_order_relaxed)) {
+			/* xorshift32: garbage near head as well as far off. */
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			const uint32_t near = ring.head() - x % (2 * records);
+			ring.store_tail(x & 1 ? near : x);
+		}
+	});
+	uint64_t produced = 0;
+	uint32_t unexpected = 0;
+	for (uint32_t k = 0; k < 3000; ++k) {
+		const uint32_t count = k % (records + 1);
+		const int n = produce_ret(dev.fd(), count);
+		if (n >= 0 && static_cast<uint32_t>(n) <= count)
+			produced += static_cast<uint32_t>(n);
+		else if (n != -EIO && n != -ENOSPC)
+			++unexpected;
+		(void)dev.poll(POLLIN, 0);
+	}
+	stop = true;
+	scribbler.join();
+
+	CHECK(unexpected == 0);
+	CHECK(produced > 0);
+	/* Head counts exactly what was reported, and each slot is right. */
+	const auto head = static_cast<uint32_t>(produced);
+	CHECK(ring.head() == head);
+	CHECK(ring_mismatches(ring, head) == 0);
+	CHECK(std::equal(user.begin(), user.end(), ring.user_area().begin()));
+	CHECK(ctrl_without_indices(ring) == ctrl);
+
+	ring.store_tail(head);
+	CHECK(dev.produce(records) == records);
+	size_t bad = 0;
+	CHECK(pop_expect(ring, produced, bad) == records);
+	CHECK(bad == 0);
+}
+
+TEST_CASE("mmap: garbage over head and the layout fields is ignored by the module",
+	  "[mmap][badinput]")
+{
+	km::Device dev = fresh_device();
+	km::Ring ring(dev);
+	CHECK(dev.produce(3) == 3);
+	auto *ctrl = reinterpret_cast<km::Ctrl *>(ring.mapping().data());
+
+	/* Everything user space can write but tail, and the unread slots. */
+	std::memset(ring.mapping().data(), 0xa5, offsetof(km::Ctrl, tail));
+	std::memset(ring.mapping().data() + offsetof(km::Ctrl, tail) + 4, 0x5a,
+		    KUIPC_MMAP_CTRL_SIZE - offsetof(km::Ctrl, tail) - 4);
+	std::memset(ring.mapping().data() + KUIPC_MMAP_DATA_OFFSET +
+			    3 * KUIPC_MMAP_RECORD_SIZE,
+		    0xff, KUIPC_MMAP_RECORD_SIZE);
+	REQUIRE(ctrl->head == 0xa5a5a5a5U);
+	REQUIRE(ctrl->tail == 0);
+
+	/* The module keeps its own head: 3 records, and it says so. */
+	CHECK(dev.poll(POLLIN, 0) == POLLIN);
+	CHECK(dev.produce(records) == records - 3);
+	CHECK(ring.head() == records);
+	CHECK(produce_err(dev.fd(), 1) == ENOSPC);
+	CHECK(ring_mismatches(ring, records) == 0);
+	/* The layout fields stay as user space left them until a RESET. */
+	CHECK(ctrl->magic == 0xa5a5a5a5U);
+	CHECK(ctrl->records == 0xa5a5a5a5U);
+	CHECK(dev.checksum(0, 16) == km::fnv1a(ring.user_area().subspan(0, 16)));
+
+	size_t bad = 0;
+	CHECK(pop_expect(ring, 0, bad) == records);
+	CHECK(bad == 0);
+	dev.reset();
+	CHECK(ctrl->magic == KUIPC_MMAP_MAGIC);
+	CHECK(ctrl->records == records);
+	CHECK(ctrl->user_size == user_size);
+	CHECK(ctrl->head == 0);
+	CHECK(std::all_of(ring.mapping().data() + offsetof(km::Ctrl, pad2),
+			  ring.mapping().data() + KUIPC_MMAP_CTRL_SIZE,
+			  [](std::byte b) { return b == std::byte{0}; }));
+}
+
+TEST_CASE("mmap: PRODUCE counts and CHECKSUM ranges on each side of their bounds",
+	  "[mmap][badinput]")
+{
+	km::Device dev = fresh_device();
+	km::Ring ring(dev);
+	const std::vector<std::byte> user = pattern(user_size, 5);
+	std::memcpy(ring.user_area().data(), user.data(), user.size());
+	const int fd = dev.fd();
+
+	/* Empty ring: 0 is a no-op, the ring size fits, one more does not. */
+	CHECK(produce_err(fd, records + 1) == EINVAL);
+	CHECK(ring.head() == 0);
+	CHECK(produce_ret(fd, 0) == 0);
+	CHECK(ring.head() == 0);
+	CHECK(produce_ret(fd, records) == static_cast<int>(records));
+	CHECK(ring.head() == records);
+	/* Full ring: 0 still succeeds, 1 is ENOSPC, the bad count EINVAL. */
+	CHECK(produce_err(fd, 0) == 0);
+	CHECK(produce_err(fd, 1) == ENOSPC);
+	CHECK(produce_err(fd, records + 1) == EINVAL);
+	CHECK(produce_err(fd, 0, 1) == EINVAL);
+	CHECK(ring.head() == records);
+	CHECK(ring_mismatches(ring, records) == 0);
+
+	/* Ranges that end exactly at the end of the area, and one byte on. */
+	const std::span<const std::byte> all(user);
+	for (const auto &[off, len, ok] :
+	     std::vector<std::tuple<uint32_t, uint32_t, bool>>{
+		     {0, user_size, true},
+		     {0, user_size + 1, false},
+		     {user_size - 1, 1, true},
+		     {user_size - 1, 2, false},
+		     {user_size, 0, true},
+		     {user_size, 1, false},
+		     {user_size + 1, 0, false},
+	     }) {
+		INFO("offset " << off << " len " << len);
+		kuipc_mmap_checksum cs{off, len, 0x5555aaaa5555aaaaULL};
+		const int err = ioctl_err(fd, KUIPC_MMAP_CHECKSUM, &cs);
+		if (ok) {
+			CHECK(err == 0);
+			CHECK(cs.sum == km::fnv1a(all.subspan(off, len)));
+		} else {
+			CHECK(err == EINVAL);
+			CHECK(cs.sum == 0x5555aaaa5555aaaaULL);
+		}
+		CHECK(cs.offset == off);
+		CHECK(cs.len == len);
+	}
+	CHECK(std::equal(user.begin(), user.end(), ring.user_area().begin()));
+	CHECK(ring.head() == records);
+}
+
+TEST_CASE("mmap: an argument running into a PROT_NONE page gives EFAULT",
+	  "[mmap][badinput]")
+{
+	km::Device dev = fresh_device();
+	km::Ring ring(dev);
+	CHECK(dev.produce(2) == 2);
+	const int fd = dev.fd();
+	const km::Mapping pages = guarded_pages();
+	std::byte *end = pages.data() + page_size();
+
+	/* PRODUCE: count readable, flags not. */
+	auto *count = reinterpret_cast<uint32_t *>(end - 4);
+	*count = 1;
+	CHECK(ioctl_err(fd, KUIPC_MMAP_PRODUCE, end - 4) == EFAULT);
+	CHECK(ring.head() == 2);
+	/* CHECKSUM: offset and len readable, sum neither way. */
+	auto *range = reinterpret_cast<uint32_t *>(end - 8);
+	range[0] = 0;
+	range[1] = 16;
+	CHECK(ioctl_err(fd, KUIPC_MMAP_CHECKSUM, end - 8) == EFAULT);
+	CHECK(range[0] == 0);
+	CHECK(range[1] == 16);
+	/* A whole struct just before the guard is fine. */
+	auto *cs = reinterpret_cast<kuipc_mmap_checksum *>(end - sizeof(kuipc_mmap_checksum));
+	*cs = kuipc_mmap_checksum{0, 16, 0};
+	CHECK(ioctl_err(fd, KUIPC_MMAP_CHECKSUM, cs) == 0);
+	CHECK(cs->sum == km::fnv1a(ring.user_area().subspan(0, 16)));
+	auto *req = reinterpret_cast<kuipc_mmap_produce *>(end - sizeof(kuipc_mmap_produce));
+	*req = kuipc_mmap_produce{1, 0};
+	CHECK(::ioctl(fd, KUIPC_MMAP_PRODUCE, req) == 1);
+
+	size_t bad = 0;
+	CHECK(pop_expect(ring, 0, bad) == 3);
+	CHECK(bad == 0);
+}
+
+TEST_CASE("mmap: an unaligned, empty or negative mapping window is refused",
+	  "[mmap][badinput]")
+{
+	km::Device dev = fresh_device();
+	km::Ring ring(dev);
+	CHECK(dev.produce(2) == 2);
+	const int fd = dev.fd();
+	const size_t page = page_size();
+	const int rw = PROT_READ | PROT_WRITE;
+
+	CHECK(mmap_err(fd, 0, rw, MAP_SHARED, 0) == EINVAL);
+	CHECK(mmap_err(fd, page, rw, MAP_SHARED, 1) == EINVAL);
+	CHECK(mmap_err(fd, page, rw, MAP_SHARED, static_cast<off_t>(page / 2)) ==
+	      EINVAL);
+	CHECK(mmap_err(fd, page, rw, MAP_SHARED, -static_cast<off_t>(page)) ==
+	      EOVERFLOW);
+	CHECK(mmap_err(fd, page, rw, MAP_SHARED, INT64_MIN) == EINVAL);
+	/* Neither MAP_SHARED nor MAP_PRIVATE; a validated flag it lacks. */
+	CHECK(mmap_err(fd, page, rw, 0, 0) == EINVAL);
+	CHECK(mmap_err(fd, page, rw, MAP_SHARED_VALIDATE | MAP_SYNC, 0) ==
+	      EOPNOTSUPP);
+	/* A window that ends one page past the buffer, from any start. */
+	const size_t size = buffer_size();
+	for (size_t off = 0; off < size; off += page) {
+		INFO("offset " << off);
+		CHECK(mmap_err(fd, size - off + page, rw, MAP_SHARED,
+			       static_cast<off_t>(off)) == EINVAL);
+		CHECK(mmap_err(fd, size - off, rw, MAP_SHARED,
+			       static_cast<off_t>(off)) == 0);
+	}
+
+	CHECK(ring.head() == 2);
+	size_t bad = 0;
+	CHECK(pop_expect(ring, 0, bad) == 2);
+	CHECK(bad == 0);
+}
+
+TEST_CASE("mmap: a write-only descriptor cannot be mapped at all",
+	  "[mmap][badinput]")
+{
+	km::Device dev = fresh_device();
+	km::Ring ring(dev);
+	CHECK(dev.produce(1) == 1);
+	const kuipc::Fd wo(::open(KUIPC_MMAP_PATH, O_WRONLY | O_CLOEXEC));
+	REQUIRE(wo);
+	const size_t size = buffer_size();
+
+	for (const int prot : {PROT_READ, PROT_WRITE, PROT_READ | PROT_WRITE}) {
+		INFO("prot " << km::prot_string(prot));
+		CHECK(mmap_err(wo.get(), size, prot, MAP_SHARED, 0) == EACCES);
+	}
+	CHECK(ring.head() == 1);
+	CHECK(dev.poll(POLLIN, 0) == POLLIN);
 }

@@ -20,9 +20,11 @@
 #include <grp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -43,6 +45,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 namespace {
@@ -1236,4 +1239,499 @@ TEST_CASE("signal: an open file pins the module; unload removes the node",
 	const std::optional<Event> ev = l.wait(wait_ms);
 	REQUIRE(ev);
 	CHECK(ev->value == 52);
+}
+
+namespace {
+
+/* Two pages of memory, the second PROT_NONE: the first one's end faults. */
+class GuardedPage {
+public:
+	GuardedPage()
+		: size_(static_cast<size_t>(::sysconf(_SC_PAGESIZE))),
+		  base_(::mmap(nullptr, 2 * size_, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
+	{
+		if (base_ == MAP_FAILED)
+			kuipc::throw_errno("mmap");
+		if (::mprotect(static_cast<char *>(base_) + size_, size_,
+			       PROT_NONE) != 0) {
+			const int err = errno;
+			::munmap(base_, 2 * size_);
+			kuipc::throw_err(err, "mprotect");
+		}
+	}
+	GuardedPage(const GuardedPage &) = delete;
+	GuardedPage &operator=(const GuardedPage &) = delete;
+	~GuardedPage() { ::munmap(base_, 2 * size_); }
+
+	/* The last n accessible bytes: the byte after them faults. */
+	[[nodiscard]] char *tail(size_t n) const
+	{
+		return static_cast<char *>(base_) + size_ - n;
+	}
+
+	/* Make the accessible page read-only (or writable again). */
+	void protect(int prot) const
+	{
+		if (::mprotect(base_, size_, prot) != 0)
+			kuipc::throw_errno("mprotect");
+	}
+
+private:
+	size_t size_;
+	void *base_;
+};
+
+/* Same registration, field by field (GET_REG output). */
+bool same(const Registration &a, const Registration &b)
+{
+	return a.size == b.size && a.flags == b.flags && a.signo == b.signo &&
+	       a.pid == b.pid && a.status == b.status &&
+	       a.reserved == b.reserved && a.delivered == b.delivered;
+}
+
+/* Same counters (GET_STATS output). */
+bool same(const Stats &a, const Stats &b)
+{
+	return std::memcmp(&a, &b, sizeof(a)) == 0;
+}
+
+} // namespace
+
+TEST_CASE("signal: a zombie, a reaped process or a pid past pid_max cannot be registered",
+	  "[signal][badinput]")
+{
+	const int signo = rt(1);
+	const Stats before = stats();
+	ks::Device d(O_RDONLY);
+	Registration reg{};
+
+	Child c([](Child &self) {
+		self.ready();
+		return 0;
+	});
+	REQUIRE(c.wait_ready() == 0);
+	REQUIRE(c.wait_zombie());
+	CHECK(register_err(d.fd(), ks::make_registration(signo, c.pid())) ==
+	      ESRCH);
+	CHECK(get_reg(d.fd(), reg) == ENOENT);
+	REQUIRE(c.reap() == 0);
+	CHECK(register_err(d.fd(), ks::make_registration(signo, c.pid())) ==
+	      ESRCH);
+	CHECK(get_reg(d.fd(), reg) == ENOENT);
+
+	const int pid_max =
+		std::stoi(kuipc::test::read_file("/proc/sys/kernel/pid_max"));
+	for (const int pid : {pid_max, pid_max + 1}) {
+		INFO("pid " << pid);
+		CHECK(register_err(d.fd(), ks::make_registration(signo, pid)) ==
+		      ESRCH);
+		CHECK(get_reg(d.fd(), reg) == ENOENT);
+	}
+	CHECK(same(stats(), before));
+
+	/* The same file still registers a live process. */
+	CHECK(register_err(d.fd(), ks::make_registration(signo, ::getpid())) == 0);
+	REQUIRE(get_reg(d.fd(), reg) == 0);
+	CHECK(reg.pid == ::getpid());
+	CHECK(stats().registrations == before.registrations + 1);
+}
+
+TEST_CASE("signal: a refused REGISTER on a registered file leaves its registration as it was",
+	  "[signal][badinput]")
+{
+	ks::Listener l(rt(1));
+	const int fd = l.device().fd();
+	CHECK(trigger(1).delivered == 1);
+	REQUIRE(l.wait(wait_ms));
+	Registration before{};
+	REQUIRE(get_reg(fd, before) == 0);
+	REQUIRE(before.delivered == 1);
+	const uint32_t regs = stats().registrations;
+
+	Registration wrong_size = ks::make_registration(rt(2));
+	wrong_size.size = sizeof(wrong_size) - 1;
+	Registration reserved = ks::make_registration(rt(2));
+	reserved.reserved = 7;
+	const std::vector<std::tuple<const char *, Registration, int>> bad = {
+		{"signal 0", ks::make_registration(0), EINVAL},
+		{"SIGRTMAX + 1", ks::make_registration(KUIPC_SIGNAL_SIGNO_MAX + 1),
+		 EINVAL},
+		{"size - 1", wrong_size, EINVAL},
+		{"reserved", reserved, EINVAL},
+		{"no such pid", ks::make_registration(rt(2), INT_MAX), ESRCH},
+		{"kthreadd", ks::make_registration(rt(2), 2), EPERM},
+		{"well-formed", ks::make_registration(rt(2)), EBUSY},
+		{"the same again", ks::make_registration(rt(1)), EBUSY},
+	};
+	for (const auto &[what, reg, err] : bad) {
+		INFO(what << ": " << ks::to_string(reg));
+		CHECK(register_err(fd, reg) == err);
+		Registration now{};
+		REQUIRE(get_reg(fd, now) == 0);
+		CHECK(same(now, before));
+		CHECK(stats().registrations == regs);
+	}
+
+	/* Still the first signal, and nothing else arrived meanwhile. */
+	CHECK_FALSE(l.wait(0).has_value());
+	CHECK(trigger(2).delivered == 1);
+	const std::optional<Event> ev = l.wait(wait_ms);
+	REQUIRE(ev);
+	CHECK(ev->signo == rt(1));
+	CHECK(ev->value == 2);
+}
+
+TEST_CASE("signal: a struct or text running into a PROT_NONE page gives EFAULT",
+	  "[signal][badinput]")
+{
+	ks::Listener l(rt(2));
+	ks::Device w(O_RDWR);
+	const GuardedPage page;
+	Registration reg_before{};
+	REQUIRE(get_reg(l.device().fd(), reg_before) == 0);
+	const Stats before = stats();
+
+	/* Each struct with its first 8 bytes readable, the rest not. */
+	const auto straddling = [&](const auto &valid) {
+		char *p = page.tail(8);
+		std::memcpy(p, &valid, 8);
+		return p;
+	};
+	ks::Device fresh(O_RDONLY);
+	CHECK(ioctl_err(fresh.fd(), KUIPC_SIGNAL_REGISTER,
+			straddling(ks::make_registration(rt(3)))) == EFAULT);
+	Registration reg{};
+	CHECK(get_reg(fresh.fd(), reg) == ENOENT);
+	Registration out{};
+	out.size = sizeof(out);
+	CHECK(ioctl_err(l.device().fd(), KUIPC_SIGNAL_GET_REG, straddling(out)) ==
+	      EFAULT);
+	Stats st{};
+	st.size = sizeof(st);
+	CHECK(ioctl_err(w.fd(), KUIPC_SIGNAL_GET_STATS, straddling(st)) == EFAULT);
+	CHECK(ioctl_err(w.fd(), KUIPC_SIGNAL_TRIGGER,
+			straddling(ks::make_trigger(9))) == EFAULT);
+	/* "12": the '2' is in the page that faults. */
+	std::memcpy(page.tail(1), "1", 1);
+	errno = 0;
+	CHECK(::write(w.fd(), page.tail(1), 2) == -1);
+	CHECK(errno == EFAULT);
+
+	CHECK(same(stats(), before));
+	REQUIRE(get_reg(l.device().fd(), reg) == 0);
+	CHECK(same(reg, reg_before));
+	CHECK_FALSE(l.wait(0).has_value());
+
+	/* The same text one byte earlier is all readable: one event. */
+	std::memcpy(page.tail(2), "12", 2);
+	CHECK(::write(w.fd(), page.tail(2), 2) == 2);
+	const std::optional<Event> ev = l.wait(wait_ms);
+	REQUIRE(ev);
+	CHECK(ev->value == 12);
+}
+
+TEST_CASE("signal: GET_REG and GET_STATS into read-only memory give EFAULT",
+	  "[signal][badinput]")
+{
+	ks::Listener l(rt(4));
+	CHECK(trigger(4).delivered == 1);
+	REQUIRE(l.wait(wait_ms));
+	Registration reg_before{};
+	REQUIRE(get_reg(l.device().fd(), reg_before) == 0);
+	const Stats before = stats();
+
+	const GuardedPage page;
+	char *p = page.tail(sizeof(Registration) + sizeof(Stats));
+	Registration in_reg{};
+	in_reg.size = sizeof(in_reg);
+	Stats in_st{};
+	in_st.size = sizeof(in_st);
+	std::memcpy(p, &in_reg, sizeof(in_reg));
+	std::memcpy(p + sizeof(in_reg), &in_st, sizeof(in_st));
+	page.protect(PROT_READ);
+	CHECK(ioctl_err(l.device().fd(), KUIPC_SIGNAL_GET_REG, p) == EFAULT);
+	CHECK(ioctl_err(l.device().fd(), KUIPC_SIGNAL_GET_STATS,
+			p + sizeof(in_reg)) == EFAULT);
+	/* Nothing was written into it, and nothing changed in the module. */
+	CHECK(std::memcmp(p, &in_reg, sizeof(in_reg)) == 0);
+	CHECK(std::memcmp(p + sizeof(in_reg), &in_st, sizeof(in_st)) == 0);
+	page.protect(PROT_READ | PROT_WRITE);
+
+	Registration reg{};
+	REQUIRE(get_reg(l.device().fd(), reg) == 0);
+	CHECK(same(reg, reg_before));
+	CHECK(same(stats(), before));
+}
+
+TEST_CASE("signal: GET_REG and GET_STATS with a wrong size give EINVAL and write nothing",
+	  "[signal][badinput]")
+{
+	ks::Listener l(rt(5));
+	const int fd = l.device().fd();
+	Registration reg_before{};
+	REQUIRE(get_reg(fd, reg_before) == 0);
+	const Stats before = stats();
+
+	for (const uint32_t size : {0U, 1U, uint32_t{sizeof(Registration)} - 1,
+				    uint32_t{sizeof(Registration)} + 1,
+				    uint32_t{sizeof(Stats)}, UINT32_MAX}) {
+		INFO("size " << size);
+		Registration reg{};
+		std::memset(&reg, 0xab, sizeof(reg));
+		reg.size = size;
+		const Registration sent = reg;
+		CHECK(ioctl_err(fd, KUIPC_SIGNAL_GET_REG, &reg) == EINVAL);
+		CHECK(std::memcmp(&reg, &sent, sizeof(reg)) == 0);
+	}
+	for (const uint32_t size : {0U, uint32_t{sizeof(Stats)} - 1,
+				    uint32_t{sizeof(Stats)} + 1,
+				    uint32_t{sizeof(Registration)}, UINT32_MAX}) {
+		INFO("size " << size);
+		Stats st{};
+		std::memset(&st, 0xab, sizeof(st));
+		st.size = size;
+		const Stats sent = st;
+		CHECK(ioctl_err(fd, KUIPC_SIGNAL_GET_STATS, &st) == EINVAL);
+		CHECK(std::memcmp(&st, &sent, sizeof(st)) == 0);
+	}
+
+	Registration reg{};
+	REQUIRE(get_reg(fd, reg) == 0);
+	CHECK(same(reg, reg_before));
+	CHECK(same(stats(), before));
+}
+
+TEST_CASE("signal: every other command number of the device's magic is ENOTTY",
+	  "[signal][badinput]")
+{
+	ks::Listener l(rt(6));
+	ks::Device rw(O_RDWR);
+	Registration reg_before{};
+	REQUIRE(get_reg(l.device().fd(), reg_before) == 0);
+	const Stats before = stats();
+	const std::vector<unsigned long> ours = {
+		KUIPC_SIGNAL_REGISTER, KUIPC_SIGNAL_UNREGISTER, KUIPC_SIGNAL_GET_REG,
+		KUIPC_SIGNAL_TRIGGER, KUIPC_SIGNAL_GET_STATS};
+
+	/* Every number, each direction, the sizes of this ABI's structs. */
+	const unsigned long magic = KUIPC_SIGNAL_IOC_MAGIC;
+	int tried = 0;
+	std::vector<unsigned long> wrong;
+	for (unsigned long nr = 0; nr <= 0xff; ++nr) {
+		for (const unsigned long cmd :
+		     {_IO(magic, nr), _IOR(magic, nr, Registration),
+		      _IOW(magic, nr, Registration), _IOWR(magic, nr, Registration),
+		      _IOWR(magic, nr, Trigger), _IOWR(magic, nr, Stats),
+		      _IOW(magic, nr, __u32)}) {
+			if (std::find(ours.begin(), ours.end(), cmd) != ours.end())
+				continue;
+			/* A buffer that would pass as any of the structs. */
+			std::array<uint64_t, 8> arg{};
+			arg[0] = sizeof(Trigger);
+			++tried;
+			if (ioctl_err(rw.fd(), cmd, arg.data()) != ENOTTY)
+				wrong.push_back(cmd);
+		}
+	}
+	CHECK(tried == 256 * 7 - 5);
+	for (const unsigned long cmd : wrong)
+		FAIL_CHECK("not ENOTTY: " << ks::ioctl_name(cmd));
+
+	CHECK(same(stats(), before));
+	Registration reg{};
+	REQUIRE(get_reg(l.device().fd(), reg) == 0);
+	CHECK(same(reg, reg_before));
+	CHECK_FALSE(l.wait(0).has_value());
+}
+
+TEST_CASE("signal: each command with the wrong size or direction bits is ENOTTY",
+	  "[signal][badinput]")
+{
+	ks::Listener l(rt(7));
+	const int fd = l.device().fd();
+	Registration reg_before{};
+	REQUIRE(get_reg(fd, reg_before) == 0);
+	const Stats before = stats();
+	const unsigned long magic = KUIPC_SIGNAL_IOC_MAGIC;
+	const unsigned long reg_nr = _IOC_NR(KUIPC_SIGNAL_REGISTER);
+	const unsigned long unreg_nr = _IOC_NR(KUIPC_SIGNAL_UNREGISTER);
+	const unsigned long get_nr = _IOC_NR(KUIPC_SIGNAL_GET_REG);
+	const unsigned long stats_nr = _IOC_NR(KUIPC_SIGNAL_GET_STATS);
+	/* The older, smaller struct a stale client might have been built with. */
+	struct OldReg {
+		__u32 size;
+		__u32 flags;
+		__s32 signo;
+		__s32 pid;
+		__u64 delivered;
+	};
+
+	const std::vector<unsigned long> cmds = {
+		_IOWR(magic, reg_nr, Registration), /* REGISTER as read-write */
+		_IOR(magic, reg_nr, Registration),
+		_IO(magic, reg_nr),
+		_IOW(magic, reg_nr, OldReg),
+		_IOW(magic, reg_nr, Stats),
+		_IOW(magic, unreg_nr, __u32), /* UNREGISTER with an argument */
+		_IOR(magic, unreg_nr, Registration),
+		_IOR(magic, get_nr, Registration), /* GET_REG read-only */
+		_IOWR(magic, get_nr, OldReg),
+		_IO(magic, get_nr),
+		_IOR(magic, stats_nr, Stats), /* GET_STATS read-only */
+		_IOWR(magic, stats_nr, Registration),
+		_IO(magic, stats_nr),
+	};
+	for (const unsigned long cmd : cmds) {
+		INFO("cmd " << ks::ioctl_name(cmd));
+		Registration arg = ks::make_registration(rt(8));
+		CHECK(ioctl_err(fd, cmd, &arg) == ENOTTY);
+		Registration reg{};
+		REQUIRE(get_reg(fd, reg) == 0);
+		CHECK(same(reg, reg_before));
+	}
+	CHECK(same(stats(), before));
+}
+
+TEST_CASE("signal: read, pread, pwrite, lseek and mmap of the device are refused",
+	  "[signal][badinput]")
+{
+	ks::Listener l(rt(8));
+	ks::Device rw(O_RDWR);
+	const Stats before = stats();
+	std::array<char, 16> buf{};
+
+	errno = 0;
+	CHECK(::read(rw.fd(), buf.data(), buf.size()) == -1);
+	CHECK(errno == EINVAL);
+	errno = 0;
+	CHECK(::pread(rw.fd(), buf.data(), buf.size(), 0) == -1);
+	CHECK(errno == ESPIPE);
+	errno = 0;
+	CHECK(::pwrite(rw.fd(), "5\n", 2, 0) == -1);
+	CHECK(errno == ESPIPE);
+	errno = 0;
+	CHECK(::lseek(rw.fd(), 0, SEEK_SET) == -1);
+	CHECK(errno == ESPIPE);
+	const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+	errno = 0;
+	void *map = ::mmap(nullptr, page, PROT_READ, MAP_SHARED, rw.fd(), 0);
+	CHECK(map == MAP_FAILED);
+	CHECK(errno == ENODEV);
+	if (map != MAP_FAILED)
+		::munmap(map, page);
+
+	CHECK(same(stats(), before));
+	CHECK_FALSE(l.wait(0).has_value());
+	CHECK(l.device().registration().delivered == 0);
+	/* write() at the current position is the event it is meant to be. */
+	CHECK(write_err(rw.fd(), "5\n") == 0);
+	const std::optional<Event> ev = l.wait(wait_ms);
+	REQUIRE(ev);
+	CHECK(ev->value == 5);
+}
+
+TEST_CASE("signal: the device's ioctls on descriptors that are not the device fail",
+	  "[signal][badinput]")
+{
+	ks::Listener l(rt(9));
+	const Stats before = stats();
+
+	std::array<int, 2> p{};
+	REQUIRE(::pipe2(p.data(), O_CLOEXEC) == 0);
+	const kuipc::Fd rd(p[0]);
+	const kuipc::Fd wr(p[1]);
+	std::array<int, 2> sv{};
+	REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv.data()) == 0);
+	const kuipc::Fd s0(sv[0]);
+	const kuipc::Fd s1(sv[1]);
+	const kuipc::Fd file(::open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
+	REQUIRE(file);
+	const kuipc::Fd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+	REQUIRE(null);
+	const kuipc::Fd path(::open(KUIPC_SIGNAL_PATH, O_PATH | O_CLOEXEC));
+	REQUIRE(path);
+	int closed = -1;
+	{
+		const ks::Device gone(O_RDWR);
+		closed = gone.fd();
+	}
+
+	const std::vector<std::pair<int, int>> fds = {
+		{rd.get(), ENOTTY}, {s0.get(), ENOTTY},	 {file.get(), ENOTTY},
+		{null.get(), ENOTTY}, {path.get(), EBADF}, {closed, EBADF},
+		{-1, EBADF},	    {INT_MAX, EBADF},	 {1 << 20, EBADF},
+	};
+	for (const auto &[fd, err] : fds) {
+		INFO("fd " << fd);
+		Registration reg = ks::make_registration(rt(9));
+		CHECK(ioctl_err(fd, KUIPC_SIGNAL_REGISTER, &reg) == err);
+		Trigger t = ks::make_trigger(3);
+		CHECK(ioctl_err(fd, KUIPC_SIGNAL_TRIGGER, &t) == err);
+		CHECK(t.delivered == 0);
+		Stats st{};
+		st.size = sizeof(st);
+		CHECK(ioctl_err(fd, KUIPC_SIGNAL_GET_STATS, &st) == err);
+		CHECK(st.events == 0);
+	}
+	CHECK(same(stats(), before));
+	CHECK_FALSE(l.wait(0).has_value());
+}
+
+TEST_CASE("signal: a pid that exists only outside the caller's pid namespace is ESRCH",
+	  "[signal][badinput]")
+{
+	const int signo = rt(10);
+	const pid_t outer = ::getpid();
+	const Stats before = stats();
+
+	/* Codes of the process in the new namespace. */
+	enum : unsigned char {
+		ns_ok = 0,
+		ns_outer_registered = 10,
+		ns_left_registration = 11,
+		ns_self_refused = 12,
+		ns_self_wrong = 13,
+		ns_setup_failed = 14,
+	};
+	Child c([signo, outer](Child &) {
+		if (::unshare(CLONE_NEWPID) != 0)
+			return int{ns_setup_failed};
+		/* Its first child is pid 1 of the new namespace. */
+		const pid_t inner = ::fork();
+		if (inner < 0)
+			return int{ns_setup_failed};
+		if (inner == 0) {
+			int rc = ns_setup_failed;
+			try {
+				ks::Device d(O_RDONLY);
+				Registration reg{};
+				if (register_err(d.fd(), ks::make_registration(
+								  signo, outer)) != ESRCH)
+					rc = ns_outer_registered;
+				else if (get_reg(d.fd(), reg) != ENOENT)
+					rc = ns_left_registration;
+				else if (register_err(d.fd(), ks::make_registration(
+								       signo, 1)) != 0)
+					rc = ns_self_refused;
+				else if (get_reg(d.fd(), reg) != 0 || reg.pid != 1)
+					rc = ns_self_wrong;
+				else
+					rc = ns_ok;
+			} catch (...) {
+			}
+			::_exit(rc);
+		}
+		int status = 0;
+		while (::waitpid(inner, &status, 0) < 0) {
+			if (errno != EINTR)
+				return int{ns_setup_failed};
+		}
+		return WIFEXITED(status) ? WEXITSTATUS(status) : int{ns_setup_failed};
+	});
+	CHECK(c.reap() == ns_ok);
+	/* Its file was closed: nothing is left registered. */
+	const Stats after = stats();
+	CHECK(after.registrations == before.registrations);
+	CHECK(after.events == before.events);
 }
