@@ -117,10 +117,10 @@ def build_initramfs(path, progs, kos, extra_kos):
         for lib in _libraries(progs):
             real = os.path.realpath(lib)
             cpio.copy(real, lib, 0o755)
-        motd = ["", "kuipc guest. Each pair: module in /lib/kuipc, client on "
-                "PATH. Try:"]
+        motd = ["", "kuipc guest. Each pair: module in /lib/kuipc (modprobe "
+                "loads it by name), client on PATH. Try:"]
         for mech in sorted(kos):
-            motd.append(f"  insmod /lib/kuipc/kuipc_{mech}.ko dyndbg=+p; "
+            motd.append(f"  modprobe kuipc_{mech} dyndbg=+p; "
                         f"kuipc-{mech} demo; dmesg | tail; "
                         f"rmmod kuipc_{mech}")
         motd += ["  kuipc-runner --only <mech>    (the test suite; it loads "
