@@ -131,6 +131,14 @@ static int kuipc_mmap_mmap(struct file *file, struct vm_area_struct *vma)
 		ret = -EINVAL;
 		goto out;
 	}
+	/*
+	 * The ring holds data, never code: no PROT_EXEC now, and no
+	 * mprotect(PROT_EXEC) later (VM_MAYEXEC cleared below).
+	 */
+	if (vma->vm_flags & VM_EXEC) {
+		ret = -EPERM;
+		goto out;
+	}
 	/* The window must lie inside the buffer (no overflow: pages > 0). */
 	if (pgoff >= KUIPC_MMAP_BUF_PAGES ||
 	    pages > KUIPC_MMAP_BUF_PAGES - pgoff) {
@@ -143,6 +151,7 @@ static int kuipc_mmap_mmap(struct file *file, struct vm_area_struct *vma)
 	 * intent visible and independent of its internals.
 	 */
 	kuipc_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	kuipc_vm_flags_clear(vma, VM_MAYEXEC);
 	ret = remap_vmalloc_range(vma, km->buf, pgoff);
 out:
 	pr_debug("mmap(%lu pages at page %lu, %s) = %d\n", pages, pgoff,

@@ -1199,3 +1199,28 @@ TEST_CASE("mmap: a write-only descriptor cannot be mapped at all",
 	CHECK(ring.head() == 1);
 	CHECK(dev.poll(POLLIN, 0) == POLLIN);
 }
+
+TEST_CASE("mmap: the ring is never executable: PROT_EXEC and a later mprotect are refused",
+	  "[mmap][badinput]")
+{
+	km::Device dev = fresh_device();
+	km::Ring ring(dev);
+	CHECK(dev.produce(1) == 1);
+	const size_t size = buffer_size();
+
+	for (const int prot : {PROT_EXEC, PROT_READ | PROT_EXEC,
+			       PROT_READ | PROT_WRITE | PROT_EXEC}) {
+		INFO("prot " << km::prot_string(prot));
+		CHECK(mmap_err(dev.fd(), size, prot, MAP_SHARED, 0) == EPERM);
+	}
+
+	void *p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 dev.fd(), 0);
+	REQUIRE(p != MAP_FAILED);
+	const int err = ::mprotect(p, size, PROT_READ | PROT_EXEC) == 0 ? 0 : errno;
+	::munmap(p, size);
+	CHECK(err == EACCES);
+
+	CHECK(ring.head() == 1);
+	CHECK(dev.poll(POLLIN, 0) == POLLIN);
+}

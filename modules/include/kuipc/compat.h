@@ -68,7 +68,8 @@ static inline void kuipc_eventfd_signal(struct eventfd_ctx *ctx)
 
 /*
  * vm_area_struct.vm_flags became read-only in 6.3 (per-VMA locking): it is
- * changed with vm_flags_set(), which also write-locks the VMA. Before 6.3
+ * changed with vm_flags_set() and vm_flags_clear(), which also write-lock
+ * the VMA. Before 6.3
  * there is no vm_flags_set() and the field is written directly; .mmap runs
  * with mmap_lock held for writing either way.
  */
@@ -78,11 +79,23 @@ static inline void kuipc_vm_flags_set(struct vm_area_struct *vma,
 {
 	vma->vm_flags |= flags;
 }
+
+static inline void kuipc_vm_flags_clear(struct vm_area_struct *vma,
+					vm_flags_t flags)
+{
+	vma->vm_flags &= ~flags;
+}
 #else
 static inline void kuipc_vm_flags_set(struct vm_area_struct *vma,
 				      vm_flags_t flags)
 {
 	vm_flags_set(vma, flags);
+}
+
+static inline void kuipc_vm_flags_clear(struct vm_area_struct *vma,
+					vm_flags_t flags)
+{
+	vm_flags_clear(vma, flags);
 }
 #endif
 
