@@ -9,8 +9,8 @@ import re
 import sys
 import time
 
-from . import (build, dkms, hostdeps, initramfs, kernels, lint, native,
-               scaffold, ui, vm)
+from . import (build, dkms, doclinks, hostdeps, initramfs, kernels, lint,
+               native, scaffold, ui, vm)
 
 # Guests booted at once by matrix. A guest's vCPUs wait on timers and I/O
 # much of the time, so one more guest than host cores keeps them busy: on 2
@@ -250,6 +250,13 @@ def cmd_test(args, vm_only=False, host_tests=True):
         tap.line(stale is None, "host: dkms.conf lists every mechanism")
         if stale is not None:
             print(f"#   {stale}")
+        bad_links = doclinks.check()
+        tap.line(not bad_links, "host: docs link to the lines they name")
+        for problem in bad_links:
+            print(f"#   {problem}")
+        if bad_links:
+            print("#   (scripts/doc-links --fix moves each link to its "
+                  "symbol)")
         for ok, name, detail in build.host_unit_tests(bdir):
             tap.line(ok, f"host: {name}")
             if not ok:
@@ -470,6 +477,15 @@ def cmd_lint(args):
     return lint.run(ks[0], bdir)
 
 
+def cmd_doc_links(args):
+    problems = doclinks.check(fix=args.fix)
+    for p in problems:
+        print(p)
+    print(f"{doclinks.count()} links to code lines in docs/, "
+          f"{len(problems)} wrong")
+    return 1 if problems else 0
+
+
 def cmd_gen_dkms_conf(args):
     if args.check:
         stale = dkms.check()
@@ -564,6 +580,9 @@ def main(argv):
                         "tests, doc) from scripts/templates/pair")
     sp.add_argument("name", metavar="NAME")
 
+    sp = sub.add_parser("doc-links")  # for scripts/doc-links
+    sp.add_argument("--fix", action="store_true")
+
     sp = sub.add_parser("gen-dkms-conf")  # for scripts/gen-dkms-conf
     sp.add_argument("--check", action="store_true")
 
@@ -589,6 +608,8 @@ def main(argv):
             return cmd_lint(args)
         if args.cmd == "new":
             return scaffold.new(args.name)
+        if args.cmd == "doc-links":
+            return cmd_doc_links(args)
         if args.cmd == "gen-dkms-conf":
             return cmd_gen_dkms_conf(args)
     except ui.Fatal as e:
