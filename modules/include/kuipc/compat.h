@@ -69,9 +69,8 @@ static inline void kuipc_eventfd_signal(struct eventfd_ctx *ctx)
 /*
  * vm_area_struct.vm_flags became read-only in 6.3 (per-VMA locking): it is
  * changed with vm_flags_set() and vm_flags_clear(), which also write-lock
- * the VMA. Before 6.3
- * there is no vm_flags_set() and the field is written directly; .mmap runs
- * with mmap_lock held for writing either way.
+ * the VMA. Before 6.3 there are no such helpers and the field is written
+ * directly; .mmap runs with mmap_lock held for writing either way.
  */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
 static inline void kuipc_vm_flags_set(struct vm_area_struct *vma,
