@@ -7,8 +7,9 @@
  *                                  /mask       debugfs_create_x64()
  *                                  /overwrite  debugfs_create_bool()
  *                                  /info       debugfs_create_blob()
- *                                  /capacity   DEFINE_DEBUGFS_ATTRIBUTE(),
- *                                              a u32 whose range is checked
+ *                                  /capacity   simple_attr read, own
+ *                                              write: a u32 whose text and
+ *                                              range are checked
  *                                  /events     a bounded event log (seq_file
  *                                              read, one event per write)
  *
@@ -30,6 +31,7 @@
 #include <linux/fcntl.h>
 #include <linux/fs.h>
 #include <linux/init.h>
+#include <linux/kstrtox.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
@@ -165,9 +167,9 @@ static int capacity_get(void *data, u64 *val)
 }
 
 /*
- * simple_attr_write() has already parsed the text with kstrtoull() (EINVAL
- * for non-numeric text, ERANGE above 2^64-1); the range of a u32 and of the
- * log is ours to check, before anything is truncated or changed.
+ * capacity_write() has already parsed the text with kstrtou64() (EINVAL for
+ * non-numeric text, ERANGE above 2^64-1); the range of a u32 and of the log
+ * is ours to check, before anything is truncated or changed.
  */
 static int capacity_set(void *data, u64 val)
 {
@@ -194,11 +196,63 @@ static int capacity_set(void *data, u64 val)
 }
 
 /*
- * The matching pair for DEFINE_DEBUGFS_ATTRIBUTE is
- * debugfs_create_file_unsafe(): debugfs_attr_read/write protect themselves
- * against removal, so the heavier full proxy is not needed.
+ * Not DEFINE_DEBUGFS_ATTRIBUTE(): its write, simple_attr_write(), parses only
+ * the first 23 bytes and a C string, yet reports the whole write done, so
+ * "0x0000000000000000000010" (16, in 24 bytes) would set the capacity to 1
+ * and "4\0junk" would set 4. Here the text must fit and hold no NUL.
  */
-DEFINE_DEBUGFS_ATTRIBUTE(capacity_fops, capacity_get, capacity_set, "%llu\n");
+static ssize_t capacity_write(struct file *file, const char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	struct dentry *dentry = file->f_path.dentry;
+	char text[KUIPC_DEBUGFS_CAPACITY_TEXT_MAX + 1];
+	u64 val;
+	int ret;
+
+	if (count > KUIPC_DEBUGFS_CAPACITY_TEXT_MAX) {
+		pr_debug("capacity: refused %zu bytes of text\n", count);
+		return -EINVAL;
+	}
+	if (copy_from_user(text, ubuf, count))
+		return -EFAULT;
+	text[count] = '\0';
+	if (strlen(text) != count) {
+		pr_debug("capacity: refused a NUL in the text\n");
+		return -EINVAL;
+	}
+	ret = kstrtou64(text, 0, &val);
+	if (ret)
+		return ret;
+
+	/* As debugfs_attr_write() does: no call once the file is removed. */
+	ret = debugfs_file_get(dentry);
+	if (ret)
+		return ret;
+	ret = capacity_set(file_inode(file)->i_private, val);
+	debugfs_file_put(dentry);
+	if (ret)
+		return ret;
+	return count;
+}
+
+static int capacity_open(struct inode *inode, struct file *file)
+{
+	return simple_attr_open(inode, file, capacity_get, NULL, "%llu\n");
+}
+
+/*
+ * The fops DEFINE_DEBUGFS_ATTRIBUTE() would make, but for the write. The
+ * matching pair is debugfs_create_file_unsafe(): debugfs_attr_read() and
+ * capacity_write() protect themselves against removal, so the heavier full
+ * proxy is not needed.
+ */
+static const struct file_operations capacity_fops = {
+	.owner = THIS_MODULE,
+	.open = capacity_open,
+	.release = simple_attr_release,
+	.read = debugfs_attr_read,
+	.write = capacity_write,
+};
 
 /* ---- events: the log as a file with its own file_operations ------------- */
 

@@ -8,11 +8,13 @@
  *   name     a bounded string    proc_dostring() on a copy, under a mutex
  *
  * The kernel's stock handlers parse the text, check the range and store the
- * number with a single WRITE_ONCE(), so "value" and "enabled" need no code
- * here at all. "name" needs a short handler: proc_dostring() copies
- * byte by byte without a lock, so two writers could leave a mix of both
- * strings (a name nobody wrote) and a reader could see half a write; and it
- * cuts a string that does not fit without telling the writer.
+ * number with a single WRITE_ONCE(). They stop after one number, though, and
+ * take what follows it without complaint, so "value" and "enabled" get a
+ * three-line check in front of them. "name" needs a short handler:
+ * proc_dostring() copies byte by byte without a lock, so two writers could
+ * leave a mix of both strings (a name nobody wrote) and a reader could see
+ * half a write; and it cuts a string that does not fit without telling the
+ * writer.
  *
  * The exact ABI (paths, modes, ranges, errno values) is documented in
  * include/uapi/kuipc/sysctl.h.
@@ -20,6 +22,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/compiler.h>
+#include <linux/ctype.h>
 #include <linux/errno.h>
 #include <linux/init.h>
 #include <linux/module.h>
@@ -47,6 +50,52 @@ static const int kuipc_value_max = KUIPC_SYSCTL_VALUE_MAX;
  * every kernel, and refuses "2" instead of reading it as true.
  */
 static unsigned int kuipc_enabled = KUIPC_SYSCTL_ENABLED_DEFAULT;
+
+/*
+ * True when the len bytes of buf are more than one word between blanks.
+ *
+ * proc_dointvec_minmax() parses one number and stops: "5 6" sets 5 and the
+ * write reports 2 of its 4 bytes done (echo then writes "6\n" at position
+ * 2, which strict mode ignores, so the shell sees success).
+ * proc_douintvec_minmax() skips the blanks after the number and reports
+ * every byte done, so "0 1" and "1 x" pass whole. A write of more than one
+ * word is refused before either handler sees it.
+ */
+static bool kuipc_several_words(const struct ctl_table *table,
+				const char *buf, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && isspace(buf[i]))
+		i++;
+	while (i < len && !isspace(buf[i]))
+		i++;
+	while (i < len && isspace(buf[i]))
+		i++;
+	if (i == len)
+		return false;
+	pr_debug("%s: refused a second word at byte %zu\n", table->procname,
+		 i);
+	return true;
+}
+
+static int kuipc_value_handler(KUIPC_CTL_TABLE_CONST struct ctl_table *table,
+			       int write, void *buffer, size_t *lenp,
+			       loff_t *ppos)
+{
+	if (write && kuipc_several_words(table, buffer, *lenp))
+		return -EINVAL;
+	return proc_dointvec_minmax(table, write, buffer, lenp, ppos);
+}
+
+static int kuipc_enabled_handler(KUIPC_CTL_TABLE_CONST struct ctl_table *table,
+				 int write, void *buffer, size_t *lenp,
+				 loff_t *ppos)
+{
+	if (write && kuipc_several_words(table, buffer, *lenp))
+		return -EINVAL;
+	return proc_douintvec_minmax(table, write, buffer, lenp, ppos);
+}
 
 /* "name". Read and written only with kuipc_name_lock held. */
 static DEFINE_MUTEX(kuipc_name_lock);
@@ -106,7 +155,7 @@ static struct ctl_table kuipc_sysctl_table[] = {
 		.data		= &kuipc_value,
 		.maxlen		= sizeof(kuipc_value),
 		.mode		= KUIPC_SYSCTL_MODE,
-		.proc_handler	= proc_dointvec_minmax,
+		.proc_handler	= kuipc_value_handler,
 		.extra1		= (void *)&kuipc_value_min,
 		.extra2		= (void *)&kuipc_value_max,
 	},
@@ -120,7 +169,7 @@ static struct ctl_table kuipc_sysctl_table[] = {
 		.data		= &kuipc_enabled,
 		.maxlen		= sizeof(kuipc_enabled),
 		.mode		= KUIPC_SYSCTL_MODE,
-		.proc_handler	= proc_douintvec_minmax,
+		.proc_handler	= kuipc_enabled_handler,
 		.extra1		= SYSCTL_ZERO,
 		.extra2		= SYSCTL_ONE,
 	},

@@ -33,6 +33,8 @@ inline constexpr std::size_t event_max = KUIPC_DEBUGFS_EVENT_MAX;
 inline constexpr std::uint32_t capacity_min = KUIPC_DEBUGFS_CAPACITY_MIN;
 inline constexpr std::uint32_t capacity_default =
 	KUIPC_DEBUGFS_CAPACITY_DEFAULT;
+inline constexpr std::size_t capacity_text_max =
+	KUIPC_DEBUGFS_CAPACITY_TEXT_MAX;
 
 using Info = kuipc_debugfs_info;
 

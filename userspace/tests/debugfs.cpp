@@ -9,6 +9,7 @@
 #include "support.hpp"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -384,6 +385,209 @@ TEST_CASE("debugfs: x64 mask reads as 0x%016llx", "[debugfs][badinput]")
 		CHECK(write_file(debugfs::mask_path, text) == err);
 		CHECK(read_file(debugfs::mask_path) == "0x0000000000c0ffee\n");
 	}
+}
+
+TEST_CASE("debugfs: capacity refuses text longer than it reads",
+	  "[debugfs][badinput]")
+{
+	const debugfs::Client c;
+	reset_log(c, debugfs::log_max);
+	for (const char *t : {"one", "two", "three", "four"})
+		c.append(t);
+	const std::string log = c.read_events_raw();
+
+	/* 16 as "0x0...010" of len bytes. */
+	const auto padded = [](std::size_t len) {
+		return "0x" + std::string(len - 4, '0') + "10";
+	};
+	/* One byte over the limit, in two ways, then far over it. */
+	for (const std::string &text :
+	     {padded(debugfs::capacity_text_max + 1),
+	      padded(debugfs::capacity_text_max) + "x", padded(64),
+	      std::string(4096, '7')}) {
+		INFO("input \"" << debugfs::escape(text, 40) << "\", "
+				<< text.size() << " bytes");
+		CHECK(write_file(debugfs::capacity_path, text) == EINVAL);
+		CHECK(c.capacity() == debugfs::log_max);
+		CHECK(c.read_events_raw() == log);
+	}
+
+	/* Just inside: the same number in exactly capacity_text_max bytes. */
+	CHECK(write_file(debugfs::capacity_path,
+			 padded(debugfs::capacity_text_max)) == 0);
+	CHECK(c.capacity() == 16);
+	CHECK(write_file(debugfs::capacity_path,
+			 padded(debugfs::capacity_text_max - 1) + "\n") == 0);
+	CHECK(c.capacity() == 16);
+	CHECK(c.read_events_raw() == log);
+	c.set_capacity(debugfs::capacity_default);
+}
+
+TEST_CASE("debugfs: capacity refuses a NUL inside the text",
+	  "[debugfs][badinput]")
+{
+	const debugfs::Client c;
+	reset_log(c, 8);
+
+	for (const std::string &text :
+	     {std::string("4\0", 2), std::string("4\0junk\n", 7),
+	      std::string("\0" "4", 2), std::string(1, '\0'),
+	      std::string("1\0" "6\n", 4)}) {
+		INFO("input \"" << debugfs::escape(text) << "\"");
+		CHECK(write_file(debugfs::capacity_path, text) == EINVAL);
+		CHECK(read_file(debugfs::capacity_path) == "8\n");
+	}
+	c.set_capacity(debugfs::capacity_default);
+}
+
+TEST_CASE("debugfs: a buffer the kernel cannot read gives EFAULT",
+	  "[debugfs][badinput]")
+{
+	const debugfs::Client c;
+	reset_log(c, 8);
+	c.set_value(1234);
+	c.set_mask(0xc0ffee);
+	const NoAccessPage page;
+
+	for (const char *path :
+	     {debugfs::value_path, debugfs::mask_path, debugfs::capacity_path}) {
+		INFO(path);
+		const std::string before = read_file(path);
+		const kuipc::Fd fd(::open(path, O_WRONLY | O_CLOEXEC));
+		REQUIRE(fd);
+		errno = 0;
+		CHECK(::write(fd.get(), page.addr(), 2) == -1);
+		CHECK(errno == EFAULT);
+		CHECK(read_file(path) == before);
+	}
+
+	/* The bool helper ignores what it cannot parse, a fault included:
+	 * it reports the bytes written and keeps the value. */
+	for (const char *start : {"Y\n", "N\n"}) {
+		REQUIRE(write_file(debugfs::overwrite_path, start) == 0);
+		const kuipc::Fd fd(
+			::open(debugfs::overwrite_path, O_WRONLY | O_CLOEXEC));
+		REQUIRE(fd);
+		CHECK(::write(fd.get(), page.addr(), 2) == 2);
+		CHECK(read_file(debugfs::overwrite_path) == start);
+	}
+	c.set_overwrite(true);
+	c.set_capacity(debugfs::capacity_default);
+}
+
+TEST_CASE("debugfs: reading into an unwritable buffer gives EFAULT",
+	  "[debugfs][badinput]")
+{
+	const debugfs::Client c;
+	reset_log(c, 8);
+	c.append("kept");
+	const NoAccessPage page;
+	auto *bad = const_cast<void *>(page.addr());
+
+	for (const auto &f : all_files) {
+		INFO(f.path);
+		const std::string before = read_file(f.path);
+		REQUIRE_FALSE(before.empty());
+		const kuipc::Fd fd(::open(f.path, O_RDONLY | O_CLOEXEC));
+		REQUIRE(fd);
+		errno = 0;
+		CHECK(::read(fd.get(), bad, 16) == -1);
+		CHECK(errno == EFAULT);
+		CHECK(read_file(f.path) == before);
+	}
+	CHECK(texts(c.events()) == std::vector<std::string>{"kept"});
+	c.set_capacity(debugfs::capacity_default);
+}
+
+TEST_CASE("debugfs: events checks the size before it reads the buffer",
+	  "[debugfs][badinput]")
+{
+	const debugfs::Client c;
+	reset_log(c, debugfs::log_max);
+	c.append("keep");
+	const std::string before = c.read_events_raw();
+	const NoAccessPage page;
+
+	const kuipc::Fd fd(::open(debugfs::events_path, O_WRONLY | O_CLOEXEC));
+	REQUIRE(fd);
+	/* One byte over text and newline: refused without a copy. */
+	errno = 0;
+	CHECK(::write(fd.get(), page.addr(), debugfs::event_max + 2) == -1);
+	CHECK(errno == EINVAL);
+	/* Within the limit the copy is tried, and faults. */
+	errno = 0;
+	CHECK(::write(fd.get(), page.addr(), debugfs::event_max + 1) == -1);
+	CHECK(errno == EFAULT);
+	errno = 0;
+	CHECK(::write(fd.get(), page.addr(), 1) == -1);
+	CHECK(errno == EFAULT);
+	CHECK(c.read_events_raw() == before);
+}
+
+TEST_CASE("debugfs: unknown ioctls and mmap are refused on every file",
+	  "[debugfs][badinput]")
+{
+	const debugfs::Client c;
+	reset_log(c, 8);
+	c.append("kept");
+	std::vector<std::string> before;
+	for (const auto &f : all_files)
+		before.push_back(read_file(f.path));
+
+	for (const auto &f : all_files) {
+		INFO(f.path);
+		const kuipc::Fd fd(::open(f.path, O_RDWR | O_CLOEXEC));
+		REQUIRE(fd);
+		int arg = 0;
+		for (const unsigned long cmd : std::array<unsigned long, 3>{
+			     _IO('k', 0), _IOW('k', 1, int), 0xdeadbeefUL}) {
+			INFO("ioctl " << cmd);
+			errno = 0;
+			CHECK(::ioctl(fd.get(), cmd, &arg) == -1);
+			CHECK(errno == ENOTTY);
+		}
+		errno = 0;
+		void *map = ::mmap(nullptr, 4096, PROT_READ, MAP_SHARED,
+				   fd.get(), 0);
+		CHECK(map == MAP_FAILED);
+		CHECK(errno == ENODEV);
+		if (map != MAP_FAILED)
+			::munmap(map, 4096);
+	}
+	for (std::size_t i = 0; i < all_files.size(); i++)
+		CHECK(read_file(all_files[i].path) == before[i]);
+	c.set_capacity(debugfs::capacity_default);
+}
+
+TEST_CASE("debugfs: events refuses pwrite, a write after lseek appends",
+	  "[debugfs][badinput]")
+{
+	const debugfs::Client c;
+	reset_log(c, debugfs::log_max);
+	c.append("first");
+	const std::uint64_t seq = c.events().back().seq;
+
+	const kuipc::Fd fd(::open(debugfs::events_path, O_RDWR | O_CLOEXEC));
+	REQUIRE(fd);
+	/* A seq_file takes no pwrite(), at any offset. */
+	for (const off_t off : {off_t{0}, off_t{3}, off_t{99999}}) {
+		INFO("pwrite at " << off);
+		errno = 0;
+		CHECK(::pwrite(fd.get(), "offset", 6, off) == -1);
+		CHECK(errno == ESPIPE);
+	}
+	/* A negative offset is refused before that. */
+	errno = 0;
+	CHECK(::pwrite(fd.get(), "minus", 5, -1) == -1);
+	CHECK(errno == EINVAL);
+	CHECK(texts(c.events()) == std::vector<std::string>{"first"});
+
+	/* write() ignores the file position: appended, next number. */
+	REQUIRE(::lseek(fd.get(), 5, SEEK_SET) == 5);
+	CHECK(::write(fd.get(), "after lseek", 11) == 11);
+	const auto evs = c.events();
+	CHECK(texts(evs) == std::vector<std::string>{"first", "after lseek"});
+	CHECK(evs.back().seq == seq + 1);
 }
 
 TEST_CASE("debugfs: info blob holds the ABI and is closed to others",

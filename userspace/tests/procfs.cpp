@@ -11,11 +11,13 @@
 #include "support.hpp"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstddef>
@@ -23,6 +25,7 @@
 #include <stop_token>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -319,6 +322,208 @@ TEST_CASE("procfs: empty writes store nothing, binary messages round trip",
 
 	CHECK(client.read_messages_raw() == procfs::encode_messages(msgs));
 	CHECK(client.messages() == msgs);
+}
+
+TEST_CASE("procfs: the size limit is checked before the buffer is read",
+	  "[procfs][badinput]")
+{
+	const procfs::Client client;
+	const GuardedPage mem;
+	client.clear();
+	client.write_message("keep me");
+
+	/* One byte over the limit: refused whatever the buffer holds. */
+	CHECK(write_raw(procfs::messages_path, mem.bad(), procfs::msg_max + 1) ==
+	      EMSGSIZE);
+	/* At the limit the module copies, and the copy faults. */
+	CHECK(write_raw(procfs::messages_path, mem.bad(), procfs::msg_max) ==
+	      EFAULT);
+	CHECK(client.messages() == Strings{"keep me"});
+}
+
+TEST_CASE("procfs: null and kernel-space pointers give EFAULT, store intact",
+	  "[procfs][badinput]")
+{
+	const procfs::Client client;
+	client.clear();
+	client.write_message("before");
+	const std::string stored = client.read_messages_raw();
+
+	/* The first page and an address in the kernel's half. */
+	const std::vector<const void *> bad = {
+		nullptr, reinterpret_cast<const void *>(0xffff888000000000UL)};
+	for (const void *p : bad) {
+		INFO("buffer at " << p);
+		CHECK(write_raw(procfs::messages_path, p, 5) == EFAULT);
+
+		const kuipc::Fd fd = open_or_throw(procfs::messages_path,
+						   O_RDONLY);
+		errno = 0;
+		CHECK(::read(fd.get(), const_cast<void *>(p), 5) == -1);
+		CHECK(errno == EFAULT);
+	}
+	CHECK(client.read_messages_raw() == stored);
+}
+
+TEST_CASE("procfs: reading into an unwritable buffer gives EFAULT",
+	  "[procfs][badinput]")
+{
+	const procfs::Client client;
+	const GuardedPage mem;
+	const std::string want = procfs::expected_records();
+	client.clear();
+	client.write_message("still here");
+	const std::string stored = client.read_messages_raw();
+
+	for (const auto &[path, content] :
+	     {std::pair{procfs::records_path, want},
+	      std::pair{procfs::messages_path, stored}}) {
+		INFO(path);
+		const kuipc::Fd fd = open_or_throw(path, O_RDONLY);
+		errno = 0;
+		CHECK(::read(fd.get(), mem.bad(), 8) == -1);
+		CHECK(errno == EFAULT);
+		errno = 0;
+		CHECK(::pread(fd.get(), mem.bad(), 4, 3) == -1);
+		CHECK(errno == EFAULT);
+
+		/* The failed read consumed nothing: the same descriptor
+		 * goes on from offset 0. */
+		CHECK(::lseek(fd.get(), 0, SEEK_CUR) == 0);
+		std::vector<char> buf(8);
+		REQUIRE(::read(fd.get(), buf.data(), buf.size()) == 8);
+		CHECK(std::string(buf.data(), buf.size()) == content.substr(0, 8));
+	}
+	CHECK(client.read_messages_raw() == stored);
+	CHECK(client.read_records() == want);
+}
+
+TEST_CASE("procfs: descriptors opened read-only cannot write",
+	  "[procfs][badinput]")
+{
+	const procfs::Client client;
+	client.clear();
+	client.write_message("unchanged");
+
+	for (const char *path : {procfs::records_path, procfs::messages_path}) {
+		INFO(path);
+		const kuipc::Fd fd = open_or_throw(path, O_RDONLY);
+		errno = 0;
+		CHECK(::write(fd.get(), "x", 1) == -1);
+		CHECK(errno == EBADF);
+	}
+	CHECK(client.messages() == Strings{"unchanged"});
+	CHECK(client.read_records() == procfs::expected_records());
+}
+
+TEST_CASE("procfs: records has no write method, even for root",
+	  "[procfs][badinput]")
+{
+	const procfs::Client client;
+	const std::string want = procfs::expected_records();
+	client.clear();
+
+	/* Root passes the permission check of a 0444 file... */
+	const kuipc::Fd fd = open_or_throw(procfs::records_path, O_RDWR);
+	/* ...and procfs answers EIO, as the file has no write handler. */
+	const std::string line = procfs::record_line(0);
+	errno = 0;
+	CHECK(::write(fd.get(), line.data(), line.size()) == -1);
+	CHECK(errno == EIO);
+
+	CHECK(client.read_records() == want);
+	CHECK(client.messages().empty());
+}
+
+TEST_CASE("procfs: unknown ioctls and mmap are refused, nothing changes",
+	  "[procfs][badinput]")
+{
+	const procfs::Client client;
+	client.clear();
+	client.write_message("intact");
+
+	for (const char *path : {procfs::records_path, procfs::messages_path}) {
+		INFO(path);
+		const kuipc::Fd fd = open_or_throw(path, O_RDWR);
+		int arg = 0;
+		for (const unsigned long cmd : std::array<unsigned long, 4>{
+			     _IO('k', 0), _IOR('k', 1, int), _IOW('k', 2, int),
+			     0xdeadbeefUL}) {
+			INFO("ioctl " << cmd);
+			errno = 0;
+			CHECK(::ioctl(fd.get(), cmd, &arg) == -1);
+			CHECK(errno == ENOTTY);
+		}
+		errno = 0;
+		void *map = ::mmap(nullptr, 4096, PROT_READ, MAP_SHARED,
+				   fd.get(), 0);
+		CHECK(map == MAP_FAILED);
+		CHECK(errno == EIO);
+		if (map != MAP_FAILED)
+			::munmap(map, 4096);
+	}
+	CHECK(client.messages() == Strings{"intact"});
+	CHECK(client.read_records() == procfs::expected_records());
+}
+
+TEST_CASE("procfs: pwrite is refused, a write after lseek appends",
+	  "[procfs][badinput]")
+{
+	const procfs::Client client;
+	client.clear();
+	client.write_message("first");
+
+	const kuipc::Fd fd = open_or_throw(procfs::messages_path, O_RDWR);
+	/* seq_file files take no pwrite(), at any offset. */
+	for (const off_t off : {off_t{0}, off_t{1}, off_t{12345}}) {
+		INFO("pwrite at " << off);
+		errno = 0;
+		CHECK(::pwrite(fd.get(), "at an offset", 12, off) == -1);
+		CHECK(errno == ESPIPE);
+	}
+	/* A negative offset is refused before that. */
+	errno = 0;
+	CHECK(::pwrite(fd.get(), "minus one", 9, -1) == -1);
+	CHECK(errno == EINVAL);
+	CHECK(client.messages() == Strings{"first"});
+
+	/* write() ignores the file position: one more message, appended. */
+	REQUIRE(::lseek(fd.get(), 7, SEEK_SET) == 7);
+	CHECK(::write(fd.get(), "after lseek", 11) == 11);
+	CHECK(client.messages() == Strings{"first", "after lseek"});
+}
+
+TEST_CASE("procfs: lseek refuses SEEK_END and negative offsets",
+	  "[procfs][badinput]")
+{
+	const procfs::Client client;
+	client.clear();
+	client.write_message("0123456789");
+	const std::string stored = client.read_messages_raw();
+	REQUIRE(stored == "10 0123456789\n");
+
+	const kuipc::Fd fd = open_or_throw(procfs::messages_path, O_RDONLY);
+	REQUIRE(::lseek(fd.get(), 3, SEEK_SET) == 3);
+	for (const auto &[off, whence] :
+	     std::vector<std::pair<off_t, int>>{{0, SEEK_END},
+						{-1, SEEK_END},
+						{-1, SEEK_SET},
+						{-4, SEEK_CUR},
+						{0, SEEK_DATA},
+						{0, 42}}) {
+		INFO("lseek(" << off << ", " << whence << ")");
+		errno = 0;
+		CHECK(::lseek(fd.get(), off, whence) == -1);
+		CHECK(errno == EINVAL);
+		/* The position stays where it was. */
+		CHECK(::lseek(fd.get(), 0, SEEK_CUR) == 3);
+	}
+	std::vector<char> buf(64);
+	const ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+	REQUIRE(n >= 0);
+	CHECK(std::string(buf.data(), static_cast<std::size_t>(n)) ==
+	      stored.substr(3));
+	CHECK(client.read_messages_raw() == stored);
 }
 
 TEST_CASE("procfs: an unprivileged user can read but not write or clear",

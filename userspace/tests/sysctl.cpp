@@ -10,6 +10,8 @@
 #include "sysctl.hpp"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,6 +28,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -91,6 +94,41 @@ long pwrite_at(const std::string &path, const std::string &data, off_t pos)
 	REQUIRE(fd.valid());
 	const ssize_t n = ::pwrite(fd.get(), data.data(), data.size(), pos);
 	return n < 0 ? -errno : static_cast<long>(n);
+}
+
+/* Two pages, the second inaccessible: for faults in the sysctl core. */
+class GuardedPage {
+public:
+	GuardedPage()
+		: size_(page_size()),
+		  base_(::mmap(nullptr, 2 * size_, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
+	{
+		if (base_ == MAP_FAILED)
+			kuipc::throw_errno("mmap");
+		if (::mprotect(bad(), size_, PROT_NONE) != 0) {
+			const int err = errno;
+			::munmap(base_, 2 * size_);
+			kuipc::throw_err(err, "mprotect");
+		}
+	}
+	GuardedPage(const GuardedPage &) = delete;
+	GuardedPage &operator=(const GuardedPage &) = delete;
+	~GuardedPage() { ::munmap(base_, 2 * size_); }
+
+	[[nodiscard]] char *good() const { return static_cast<char *>(base_); }
+	[[nodiscard]] char *bad() const { return good() + size_; }
+
+private:
+	std::size_t size_;
+	void *base_;
+};
+
+/* The text of every entry, read through the kernel. */
+std::array<std::string, 3> read_all()
+{
+	return {read_file(value_path), read_file(name_path),
+		read_file(enabled_path)};
 }
 
 /* The sysctl(8) program: busybox's in the guest, procps' on a host. */
@@ -478,6 +516,179 @@ TEST_CASE("sysctl: writes at a file position other than 0",
 	CHECK(write_pieces(name_path, {half, half}) ==
 	      std::vector<long>{static_cast<long>(half.size()), -EINVAL});
 	CHECK(read_file(name_path) == line(half));
+}
+
+TEST_CASE("sysctl: a second word after a number is refused",
+	  "[sysctl][badinput]")
+{
+	reset();
+	sc::Client().set_value(42);
+	sc::Client().set_enabled(true);
+
+	/*
+	 * The stock parsers read one number and stop: "5 6" would set 5 and
+	 * report fewer bytes written than given (echo then writes the rest at
+	 * a position strict mode ignores), and "0 x" would set enabled to 0
+	 * and report all of it written.
+	 */
+	for (const auto &text : std::vector<std::string>{
+		     "5 6\n", "5 6", "5\t6\n", "5 x\n", " 5 \n 6\n", "0 1\n",
+		     std::string("5\0 6\n", 5)}) {
+		INFO("written \"" << sc::escape(text) << "\"");
+		CHECK(write_pieces(value_path, {text}) ==
+		      std::vector<long>{-EINVAL});
+		CHECK(read_file(value_path) == "42\n");
+		CHECK(write_pieces(enabled_path, {text}) ==
+		      std::vector<long>{-EINVAL});
+		CHECK(read_file(enabled_path) == "1\n");
+	}
+
+	/* Blanks alone around one number are still fine. */
+	CHECK(write_file(value_path, " \t5 \n\n") == 0);
+	CHECK(read_file(value_path) == "5\n");
+	CHECK(write_file(enabled_path, "\n0\t\n") == 0);
+	CHECK(read_file(enabled_path) == "0\n");
+}
+
+TEST_CASE("sysctl: a NUL right after a number is refused",
+	  "[sysctl][badinput]")
+{
+	reset();
+	sc::Client().set_value(42);
+	sc::Client().set_enabled(true);
+
+	for (const std::string &text :
+	     {std::string("7\0", 2), std::string("7\0\n", 3),
+	      std::string("0\0", 2), std::string("0x1\0", 4),
+	      std::string("1\0" "0", 3)}) {
+		INFO("written \"" << sc::escape(text) << "\"");
+		CHECK(write_file(value_path, text) == EINVAL);
+		CHECK(read_file(value_path) == "42\n");
+		CHECK(write_file(enabled_path, text) == EINVAL);
+		CHECK(read_file(enabled_path) == "1\n");
+	}
+}
+
+TEST_CASE("sysctl: the range ends written in hex and octal",
+	  "[sysctl][badinput]")
+{
+	reset();
+	sc::Client().set_value(42);
+
+	/* Just outside the range, and prefixes with digits of another base. */
+	for (const std::string text :
+	     {"0x3e9\n", "0X3E9\n", "01751\n", "-0x1\n", "-01\n", "08\n",
+	      "0x1g\n", "0b1\n", "0o7\n", "00x1\n"}) {
+		INFO("written \"" << sc::escape(text) << "\"");
+		CHECK(write_file(value_path, text) == EINVAL);
+		CHECK(read_file(value_path) == "42\n");
+	}
+	/* Just inside: both ends, in each base. */
+	for (const auto &[text, want] : std::vector<std::pair<std::string, int>>{
+		     {"0x3e8\n", sc::value_max},
+		     {"0X3E8\n", sc::value_max},
+		     {"01750\n", sc::value_max},
+		     {"0x0\n", sc::value_min},
+		     {"00\n", sc::value_min}}) {
+		INFO("written \"" << sc::escape(text) << "\"");
+		CHECK(write_file(value_path, text) == 0);
+		CHECK(read_file(value_path) == line(want));
+	}
+
+	/* The boolean: 0 and 1 in any base, "-0" is a negative number. */
+	sc::Client().set_enabled(false);
+	for (const std::string text : {"0x2\n", "02\n", "-0\n", "0x\n"}) {
+		INFO("written \"" << sc::escape(text) << "\"");
+		CHECK(write_file(enabled_path, text) == EINVAL);
+		CHECK(read_file(enabled_path) == "0\n");
+	}
+	CHECK(write_file(enabled_path, "0x1\n") == 0);
+	CHECK(read_file(enabled_path) == "1\n");
+	CHECK(write_file(enabled_path, "00\n") == 0);
+	CHECK(read_file(enabled_path) == "0\n");
+}
+
+TEST_CASE("sysctl: an unreadable buffer gives EFAULT and changes nothing",
+	  "[sysctl][badinput]")
+{
+	reset();
+	const GuardedPage mem;
+	sc::Client().set_value(42);
+	sc::Client().set_name("keep");
+	const auto before = read_all();
+
+	/* Valid text right up to the inaccessible page, then one byte in. */
+	const std::array<std::string, 3> text = {"7\n", "other\n", "1\n"};
+	for (std::size_t i = 0; i < all_paths.size(); i++) {
+		INFO(all_paths[i]);
+		char *start = mem.bad() - text[i].size();
+		std::copy(text[i].begin(), text[i].end(), start);
+
+		kuipc::Fd fd(::open(all_paths[i].c_str(), O_WRONLY | O_CLOEXEC));
+		REQUIRE(fd.valid());
+		errno = 0;
+		CHECK(::write(fd.get(), mem.bad(), 2) == -1);
+		CHECK(errno == EFAULT);
+		errno = 0;
+		CHECK(::write(fd.get(), start, text[i].size() + 1) == -1);
+		CHECK(errno == EFAULT);
+	}
+	CHECK(read_all() == before);
+}
+
+TEST_CASE("sysctl: reading into an unwritable buffer gives EFAULT",
+	  "[sysctl][badinput]")
+{
+	reset();
+	const GuardedPage mem;
+	sc::Client().set_value(42);
+	sc::Client().set_name("keep");
+	const auto before = read_all();
+
+	for (const auto &p : all_paths) {
+		INFO(p);
+		kuipc::Fd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+		REQUIRE(fd.valid());
+		errno = 0;
+		CHECK(::pread(fd.get(), mem.bad(), 16, 0) == -1);
+		CHECK(errno == EFAULT);
+		/* Straddling: the text would end on the inaccessible page. */
+		errno = 0;
+		CHECK(::pread(fd.get(), mem.bad() - 1, 16, 0) == -1);
+		CHECK(errno == EFAULT);
+	}
+	CHECK(read_all() == before);
+}
+
+TEST_CASE("sysctl: ioctl, mmap and a negative offset are refused",
+	  "[sysctl][badinput]")
+{
+	reset();
+	sc::Client().set_value(42);
+	const auto before = read_all();
+
+	for (const auto &p : all_paths) {
+		INFO(p);
+		kuipc::Fd fd(::open(p.c_str(), O_RDWR | O_CLOEXEC));
+		REQUIRE(fd.valid());
+		int arg = 0;
+		for (const unsigned long cmd : std::array<unsigned long, 3>{
+			     _IO('k', 0), _IOW('k', 1, int), 0xdeadbeefUL}) {
+			INFO("ioctl " << cmd);
+			errno = 0;
+			CHECK(::ioctl(fd.get(), cmd, &arg) == -1);
+			CHECK(errno == ENOTTY);
+		}
+		errno = 0;
+		void *map = ::mmap(nullptr, page_size(), PROT_READ, MAP_SHARED,
+				   fd.get(), 0);
+		CHECK(map == MAP_FAILED);
+		CHECK(errno == ENODEV);
+		if (map != MAP_FAILED)
+			::munmap(map, page_size());
+		CHECK(pwrite_at(p, "1\n", -1) == -EINVAL);
+	}
+	CHECK(read_all() == before);
 }
 
 TEST_CASE("sysctl: anyone may read, only root may write",

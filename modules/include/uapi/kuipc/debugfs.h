@@ -23,7 +23,8 @@
  *	kstrtobool(): y/Y/1/n/N/0 and on/off (only the first one or two bytes
  *	count, so "yes" and "Yikes" are both Y). Text kstrtobool() refuses is
  *	ignored: the write still reports all bytes written and the value stays
- *	as it was (the helper's behaviour on every supported kernel).
+ *	as it was (the helper's behaviour on every supported kernel), even
+ *	when the buffer cannot be read.
  *	It decides what appending to a full log does, see events.
  *
  * info      (debugfs_create_blob, mode KUIPC_DEBUGFS_INFO_MODE)
@@ -32,13 +33,15 @@
  *	6.8 root can overwrite its bytes in place whatever its mode, because
  *	root passes the permission check of a 0400 file.
  *
- * capacity  (DEFINE_DEBUGFS_ATTRIBUTE, mode KUIPC_DEBUGFS_CAPACITY_MODE)
+ * capacity  (own write, mode KUIPC_DEBUGFS_CAPACITY_MODE)
  *	How many events the log keeps, initially
  *	KUIPC_DEBUGFS_CAPACITY_DEFAULT, read as "%llu\n". A write is parsed
- *	like value, but the module checks the range: non-numeric -> EINVAL,
- *	outside KUIPC_DEBUGFS_CAPACITY_MIN..KUIPC_DEBUGFS_LOG_MAX -> ERANGE,
- *	and the capacity is then unchanged. Lowering it drops the oldest
- *	events that no longer fit.
+ *	like value, but the module checks the whole text and the range: more
+ *	than KUIPC_DEBUGFS_CAPACITY_TEXT_MAX bytes, a NUL byte or non-numeric
+ *	-> EINVAL; above 2^64-1 -> ERANGE; outside
+ *	KUIPC_DEBUGFS_CAPACITY_MIN..KUIPC_DEBUGFS_LOG_MAX -> ERANGE; and the
+ *	capacity is then unchanged. Lowering it drops the oldest events that
+ *	no longer fit.
  *
  * events    (own file_operations, mode KUIPC_DEBUGFS_EVENTS_MODE)
  *	The event log: at most capacity events, oldest first.
@@ -106,6 +109,8 @@
 /* The event log: slots, smallest capacity, longest event text. */
 #define KUIPC_DEBUGFS_LOG_MAX 64U
 #define KUIPC_DEBUGFS_CAPACITY_MIN 1U
+/* Longest text a capacity write may have, a trailing '\n' included. */
+#define KUIPC_DEBUGFS_CAPACITY_TEXT_MAX 23U
 #define KUIPC_DEBUGFS_EVENT_MAX 128U
 
 /* The content of the info blob. */

@@ -20,12 +20,19 @@
  *		  more than KUIPC_PROCFS_MSG_MAX -> EMSGSIZE, store unchanged
  *		  store already full             -> ENOSPC, store unchanged
  *		  unreadable buffer              -> EFAULT, store unchanged
+ *		  (the size is checked first: EMSGSIZE wins over EFAULT)
+ *		  pwrite() at any offset         -> ESPIPE (a seq_file)
  *	open() for writing with O_TRUNC removes all messages first, so
  *	"echo hi > messages" replaces the contents and ">>" appends.
  *	read():   all messages, oldest first, each encoded as
  *		  "<length in decimal> <length raw bytes>\n"
  *		  e.g. "5 hello\n". One read sequence sees one consistent
- *		  snapshot as long as it starts at offset 0.
+ *		  snapshot as long as it starts at offset 0. lseek() takes
+ *		  SEEK_SET and SEEK_CUR to offsets >= 0, anything else EINVAL.
+ *
+ * Both files: an unwritable read buffer -> EFAULT (the file position does
+ * not move); any ioctl() -> ENOTTY; mmap() -> EIO. records has no write
+ * handler: root, who may open it for writing, gets EIO from write().
  */
 #ifndef _UAPI_KUIPC_PROCFS_H
 #define _UAPI_KUIPC_PROCFS_H

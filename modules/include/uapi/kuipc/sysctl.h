@@ -12,7 +12,8 @@
  *	KUIPC_SYSCTL_VALUE_MAX inclusive, KUIPC_SYSCTL_VALUE_DEFAULT at load.
  *	The kernel's number parser takes blanks around the number and base
  *	prefixes: "42", " 42\n", "0x2a" and "052" all mean 42.
- *	Out of range, not a number or empty -> EINVAL, value unchanged.
+ *	Out of range, not a number, more than one word ("5 6") or empty ->
+ *	EINVAL, value unchanged.
  *
  * KUIPC_SYSCTL_NAME_PATH: a string of at most KUIPC_SYSCTL_NAME_MAX bytes,
  *	KUIPC_SYSCTL_NAME_DEFAULT at load. A write stores the bytes up to the
@@ -23,7 +24,8 @@
  *
  * KUIPC_SYSCTL_ENABLED_PATH: a boolean, "0" or "1",
  *	KUIPC_SYSCTL_ENABLED_DEFAULT at load. Any other number (also "2" or
- *	"-1"), not a number or empty -> EINVAL, value unchanged.
+ *	"-1"), not a number, more than one word ("0 1") or empty -> EINVAL,
+ *	value unchanged.
  *
  * With kernel.sysctl_writes_strict = 1 (the default since Linux 4.5) a write
  * at a file position other than 0 does nothing to "value" and "enabled",
