@@ -153,8 +153,10 @@ def _boot_kernel(args, tap, k, image, mechs, live):
             state["lines"].append(line)
 
     ui.info(f"boot {k.release} ({args.accel}) and run {', '.join(mechs)}")
-    run = vm.boot(k, image, _append("test", mechs, args.timeout),
-                  args.accel, workdir, HOST_TIMEOUT_S, on_line)
+    # Kernels with the bug detectors on (--kernel debug) run slower.
+    factor = getattr(k, "timeout_factor", 1)
+    run = vm.boot(k, image, _append("test", mechs, args.timeout * factor),
+                  args.accel, workdir, HOST_TIMEOUT_S * factor, on_line)
     print(f"    {k.release}: guest run done in {run.wall_s:.1f}s "
           f"({run.accel})", file=ui.PROGRESS, flush=True)
     return run, state, workdir
@@ -507,8 +509,10 @@ def main(argv):
     def common(sp, multi_kernel):
         if multi_kernel:
             sp.add_argument("--kernel", action="append", metavar="K",
-                            help="kernel to boot (6.1, 6.12, latest, or the path of "
-                            "a kernel tree you built); "
+                            help="kernel to boot (6.1, 6.12, latest, debug: "
+                            "6.12 built with KASAN, lockdep, kmemleak, "
+                            "UBSAN, KFENCE and DEBUG_OBJECTS, or the path "
+                            "of a kernel tree you built); "
                             "repeatable; default 6.1")
         else:
             sp.add_argument("--kernel", metavar="K",

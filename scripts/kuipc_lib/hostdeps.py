@@ -42,14 +42,16 @@ def missing(packages=None):
     return [p for p in (packages or PACKAGES) if not _installed(p)]
 
 
-def ensure(packages=None):
-    """Install missing packages; announce each. No apt call when none is."""
+def ensure(packages=None, why=None):
+    """Install missing packages; announce each with why[pkg] (default: the
+    suite's own list). No apt call when none is missing."""
     todo = missing(packages)
     if not todo:
         return
+    why = why or PACKAGES
     for pkg in todo:
         ui.info(f"installing missing host package: {pkg} "
-                f"({PACKAGES.get(pkg) or LINT_PACKAGES.get(pkg, 'needed')})")
+                f"({why.get(pkg, 'needed')})")
     if os.geteuid() != 0:
         raise ui.Fatal("installing packages needs root: run as root or "
                        f"apt-get install {' '.join(todo)}")

@@ -181,12 +181,15 @@ def _fetch(alias, release, dest):
 def get(spec, refresh=False):
     """Return a ready Kernel for an alias (fetched on first use) or for
     the path of a kernel tree the user built."""
+    if spec == "debug":
+        from . import debugkernel  # pylint: disable=import-outside-toplevel
+        return debugkernel.get()
     if spec not in ALIASES and os.path.isdir(spec):
         return TreeKernel(spec)
     if spec not in ALIASES:
         raise ui.Fatal(f"unknown kernel '{spec}' (known: "
-                       f"{', '.join(ALIASES)}, or the path of a built "
-                       "kernel tree)")
+                       f"{', '.join(ALIASES)}, debug, or the path of a "
+                       "built kernel tree)")
     kroot = os.path.join(cache_dir(), "kernels")
     os.makedirs(kroot, exist_ok=True)
     release = None

@@ -17,11 +17,9 @@ import re
 import shutil
 import subprocess
 
-from . import build, hostdeps, kernels, ui
+from . import build, hostdeps, kernels, source, ui
 
-# Where checkpatch.pl comes from: the newest linux-source in a suite the
-# private apt already uses for the 6.12 kernel.
-SOURCE_ALIAS = "6.12"
+# checkpatch.pl and the two data files it reads, from linux-source.
 SOURCE_FILES = ("scripts/checkpatch.pl", "scripts/spelling.txt",
                 "scripts/const_structs.checkpatch")
 
@@ -39,41 +37,15 @@ _FINDING = re.compile(r"^(\S+?):(\d+): (ERROR|WARNING|CHECK):")
 
 
 def _source_tools():
-    """checkpatch.pl and its data files, fetched once; returns the script."""
+    """checkpatch.pl and its data files, unpacked once; returns the script."""
     dest = os.path.join(kernels.cache_dir(), "checkpatch")
     script = os.path.join(dest, "scripts", "checkpatch.pl")
     if os.path.exists(os.path.join(dest, ".ready")):
         return script
-    papt = kernels._private_apt(SOURCE_ALIAS)  # pylint: disable=protected-access
-    with ui.step("fetch linux-source (for checkpatch.pl)"):
-        papt.update()
-        pkg = next((d for d in papt.depends("linux-source")
-                    if d.startswith("linux-source-")), None)
-        if pkg is None:
-            raise ui.Fatal("cannot resolve linux-source in "
-                           f"{', '.join(papt.suites)}")
-        debs = dest + ".debs"
-        shutil.rmtree(debs, ignore_errors=True)
-        papt.download([pkg], debs)
-    with ui.step(f"unpack checkpatch.pl from {pkg}"):
+    source.deb()
+    with ui.step("unpack checkpatch.pl from linux-source"):
         shutil.rmtree(dest, ignore_errors=True)
-        os.makedirs(dest)
-        deb = glob.glob(os.path.join(debs, "*.deb"))[0]
-        tarball = f"./usr/src/{pkg}.tar.xz"
-        members = [f"{pkg}/{f}" for f in SOURCE_FILES]
-        # dpkg-deb | tar -xO (the source tarball) | tar -xJ (three files)
-        fsys = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", deb],
-                                stdout=subprocess.PIPE)
-        inner = subprocess.Popen(["tar", "-xO", tarball], stdin=fsys.stdout,
-                                 stdout=subprocess.PIPE)
-        fsys.stdout.close()
-        files = subprocess.run(["tar", "-xJ", "-C", dest,
-                                "--strip-components=1", *members],
-                               stdin=inner.stdout, check=False)
-        inner.stdout.close()
-        if files.returncode != 0 or inner.wait() != 0 or fsys.wait() != 0:
-            raise ui.Fatal(f"cannot unpack {tarball} from {deb}")
-        shutil.rmtree(debs, ignore_errors=True)
+        pkg = source.extract(dest, SOURCE_FILES)
         with open(os.path.join(dest, ".ready"), "w", encoding="utf-8") as f:
             f.write(pkg + "\n")
     return script
@@ -156,7 +128,7 @@ def sanitizers():
 
 def run(kernel, bdir):
     """All checkers; prints the findings, returns the exit status."""
-    hostdeps.ensure(list(hostdeps.LINT_PACKAGES))
+    hostdeps.ensure(list(hostdeps.LINT_PACKAGES), hostdeps.LINT_PACKAGES)
     groups = [("sparse", sparse(kernel)),
               ("checkpatch", checkpatch()),
               ("clang-tidy", clang_tidy(bdir)),

@@ -25,7 +25,7 @@ def _kvm_broken_file():
 def _qemu_cmd(kernel, initrd, append, accel, workdir, interactive):
     binary, extra = qemu.get()
     cmd = [binary, *extra, "-accel", accel, "-cpu", "host" if accel == "kvm" else "max",
-           "-smp", "2", "-m", "1024", "-nodefaults", "-no-user-config",
+           "-smp", "2", "-m", str(getattr(kernel, "memory_mb", 1024)), "-nodefaults", "-no-user-config",
            "-display", "none", "-no-reboot",
            "-kernel", kernel.vmlinuz, "-initrd", initrd, "-append", append]
     if interactive:

@@ -307,7 +307,7 @@ private:
 	kuipc::Fd fd_;
 };
 
-constexpr std::array<std::string_view, 11> kBadPatterns = {
+constexpr std::array<std::string_view, 13> kBadPatterns = {
 	"BUG:",
 	"WARNING:",
 	"Oops",
@@ -319,6 +319,8 @@ constexpr std::array<std::string_view, 11> kBadPatterns = {
 	"UBSAN:",
 	"blocked for more than", /* hung task */
 	"soft lockup",
+	"ODEBUG:",		 /* DEBUG_OBJECTS */
+	"suspected memory leak", /* kmemleak's own log line */
 };
 
 unsigned long read_taint()
@@ -608,6 +610,49 @@ bool run_cycles(const std::string &mech, MechResult &res)
 	return true;
 }
 
+/*
+ * kmemleak, on kernels built with it (scripts/kuipc test --kernel debug):
+ * "clear" before a mechanism forgets what leaked before it; after its tests
+ * and cycles, a scan lists every object allocated since and no longer
+ * referenced. kmemleak ignores objects younger than 5 s (they may still be
+ * on their way to a pointer), so the scan waits that long first.
+ */
+constexpr const char *kKmemleak = "/sys/kernel/debug/kmemleak";
+constexpr auto kKmemleakMinAge = std::chrono::milliseconds(5500);
+
+bool kmemleak_present()
+{
+	return ::access(kKmemleak, W_OK) == 0;
+}
+
+/* The first lines of each suspected leak, one string per leak. */
+std::vector<std::string> kmemleak_scan()
+{
+	std::vector<std::string> leaks;
+	std::this_thread::sleep_for(kKmemleakMinAge);
+	const int err = kuipc::test::write_file(kKmemleak, "scan");
+	if (err != 0) {
+		leaks.push_back(std::string("kmemleak: scan failed: ") +
+				std::strerror(err));
+		return leaks;
+	}
+	std::istringstream in(kuipc::test::read_file(kKmemleak));
+	std::string line;
+	int lines_kept = 0;
+	while (std::getline(in, line)) {
+		if (line.rfind("unreferenced object", 0) == 0) {
+			leaks.push_back("kmemleak: " + line);
+			lines_kept = 0;
+		} else if (const auto text = line.find_first_not_of(' ');
+			   !leaks.empty() && lines_kept < 12 &&
+			   text != std::string::npos) {
+			leaks.back() += " | " + line.substr(text);
+			++lines_kept;
+		}
+	}
+	return leaks;
+}
+
 bool check_kmsg(const std::string &mech, KmsgReader &kmsg, unsigned long taint0,
 		std::vector<std::string> &bad)
 {
@@ -752,6 +797,9 @@ int run(const Options &opt)
 			diag(mech);
 		KmsgReader kmsg;
 		const unsigned long taint0 = read_taint();
+		const bool kmemleak = !opt.demo && kmemleak_present();
+		if (kmemleak)
+			kuipc::test::write_file(kKmemleak, "clear");
 
 		try {
 			kuipc::load_module(kuipc::module_path(mech),
@@ -793,6 +841,8 @@ int run(const Options &opt)
 			for (const auto &rec : kmsg.drain())
 				out("  kernel | " + rec.substr(rec.find('|') + 1));
 		}
+		if (kmemleak)
+			bad = kmemleak_scan();
 		res.dmesg_clean = check_kmsg(mech, kmsg, taint0, bad);
 		if (!opt.demo) {
 			tap(res.dmesg_clean, mech + ": kernel log clean");
