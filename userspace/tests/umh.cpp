@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -253,70 +254,215 @@ TEST_CASE("umh: the helper's exit status reaches the caller", "[umh]")
 	}
 }
 
-TEST_CASE("umh: bad requests fail with EINVAL or EFAULT and run nothing",
+namespace {
+
+/*
+ * A request the module must refuse with err before it runs anything: no id
+ * is used and no counter moves.
+ */
+void check_refused(umh::Device &dev, kuipc_umh_request req, int err)
+{
+	const umh::Stats before = dev.stats();
+	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_TRIGGER, &req) == err);
+	check_unchanged(before, dev.stats());
+}
+
+/* After refusals: the next request works and gets the next id. */
+void check_still_serves(umh::Device &dev)
+{
+	const umh::Stats before = dev.stats();
+	const umh::Result res = dev.trigger(umh::Mode::echo, "still here");
+	CHECK(res.id == before.requests + 1);
+	CHECK(res.output == "still here");
+}
+
+} // namespace
+
+TEST_CASE("umh: an over-long argument or one holding a NUL is EINVAL, nothing runs",
+	  "[umh][badinput]")
+{
+	umh::Device dev = idle_device();
+	check_refused(dev, umh::make_request(umh::Mode::echo,
+					     std::string(KUIPC_UMH_ARG_MAX + 1, 'x')),
+		      EINVAL);
+	check_refused(dev, umh::make_request(umh::Mode::echo,
+					     std::string(4 * KUIPC_UMH_ARG_MAX, 'x')),
+		      EINVAL);
+	check_refused(dev, umh::make_request(umh::Mode::echo,
+					     std::string("in\0side", 7)),
+		      EINVAL);
+	check_refused(dev, umh::make_request(umh::Mode::echo, std::string(1, '\0')),
+		      EINVAL);
+	check_still_serves(dev);
+}
+
+TEST_CASE("umh: an argument that is not UTF-8 is EINVAL, nothing runs",
+	  "[umh][badinput]")
+{
+	umh::Device dev = idle_device();
+	for (const std::string &s : {
+		     std::string("caf\xc3"),          /* truncated sequence */
+		     std::string("\xff\xfe"),         /* never valid in UTF-8 */
+		     std::string("\xc0\xaf"),         /* overlong "/" */
+		     std::string("\xed\xa0\x80"),     /* a UTF-16 surrogate */
+		     std::string("\xf4\x90\x80\x80"), /* above U+10FFFF */
+		     std::string("\x80start"),        /* a lone continuation */
+	     }) {
+		CAPTURE(s);
+		check_refused(dev, umh::make_request(umh::Mode::echo, s), EINVAL);
+	}
+	check_still_serves(dev);
+}
+
+TEST_CASE("umh: a request whose size field is not its size is EINVAL",
+	  "[umh][badinput]")
+{
+	umh::Device dev = idle_device();
+	for (const uint32_t size : {0U, 8U,
+				    static_cast<uint32_t>(sizeof(kuipc_umh_request) - 8),
+				    static_cast<uint32_t>(sizeof(kuipc_umh_request) + 8),
+				    0xffffffffU}) {
+		CAPTURE(size);
+		kuipc_umh_request req = umh::make_request(umh::Mode::echo, "fine");
+		req.size = size;
+		check_refused(dev, req, EINVAL);
+	}
+	check_still_serves(dev);
+}
+
+TEST_CASE("umh: an unknown mode is EINVAL", "[umh][badinput]")
+{
+	umh::Device dev = idle_device();
+	for (const uint32_t mode : {0U, 4U, 0x80000000U, 0xffffffffU}) {
+		CAPTURE(mode);
+		kuipc_umh_request req = umh::make_request(umh::Mode::echo, "fine");
+		req.mode = mode;
+		check_refused(dev, req, EINVAL);
+	}
+	check_still_serves(dev);
+}
+
+TEST_CASE("umh: exit codes past 255, or any for echo, are EINVAL",
+	  "[umh][badinput]")
+{
+	umh::Device dev = idle_device();
+	check_refused(dev, umh::make_request(umh::Mode::exit, "fine",
+					     KUIPC_UMH_EXIT_CODE_MAX + 1),
+		      EINVAL);
+	check_refused(dev, umh::make_request(umh::Mode::exit, "fine", 0xffffffffU),
+		      EINVAL);
+	/* echo exits 0: any other code is a contradiction. */
+	check_refused(dev, umh::make_request(umh::Mode::echo, "fine", 1), EINVAL);
+	/* The bound itself is accepted. */
+	const umh::Result res = dev.trigger(umh::Mode::exit, "max",
+					    KUIPC_UMH_EXIT_CODE_MAX);
+	CHECK(WIFEXITED(res.status));
+	CHECK(WEXITSTATUS(res.status) == KUIPC_UMH_EXIT_CODE_MAX);
+}
+
+TEST_CASE("umh: a timeout past KUIPC_UMH_TIMEOUT_MAX_MS is EINVAL",
+	  "[umh][badinput]")
+{
+	umh::Device dev = idle_device();
+	for (const uint32_t ms : {KUIPC_UMH_TIMEOUT_MAX_MS + 1U, 0xffffffffU}) {
+		CAPTURE(ms);
+		check_refused(dev, umh::make_request(umh::Mode::hang, "fine", 0, ms),
+			      EINVAL);
+	}
+	check_still_serves(dev);
+}
+
+TEST_CASE("umh: output flags or reserved bits set on input are EINVAL",
+	  "[umh][badinput]")
+{
+	umh::Device dev = idle_device();
+	for (const uint32_t flags : {KUIPC_UMH_REPORTED, KUIPC_UMH_TIMED_OUT,
+				     1U << 31}) {
+		CAPTURE(flags);
+		kuipc_umh_request req = umh::make_request(umh::Mode::echo, "fine");
+		req.flags = flags;
+		check_refused(dev, req, EINVAL);
+	}
+	check_still_serves(dev);
+}
+
+TEST_CASE("umh: bad addresses of the request or its argument are EFAULT",
+	  "[umh][badinput]")
+{
+	umh::Device dev = idle_device();
+	const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+	void *map = ::mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	REQUIRE(map != MAP_FAILED);
+	char *const guard = static_cast<char *>(map) + page;
+	REQUIRE(::mprotect(guard, page, PROT_NONE) == 0);
+
+	/* The argument: a tiny address, and one running into the guard page. */
+	kuipc_umh_request req = umh::make_request(umh::Mode::echo, "fine");
+	req.arg_ptr = 8;
+	check_refused(dev, req, EFAULT);
+	std::memset(guard - 4, 'a', 4);
+	req.arg_ptr = reinterpret_cast<uintptr_t>(guard - 4);
+	req.arg_len = 8;
+	check_refused(dev, req, EFAULT);
+
+	/* The request itself: null, and in the guard page. */
+	const umh::Stats before = dev.stats();
+	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_TRIGGER, nullptr) == EFAULT);
+	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_TRIGGER, guard) == EFAULT);
+	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_GET_STATS, guard) == EFAULT);
+	check_unchanged(before, dev.stats());
+	::munmap(map, 2 * page);
+	check_still_serves(dev);
+}
+
+TEST_CASE("umh: unknown ioctls and a wrong stats size are refused",
 	  "[umh][badinput]")
 {
 	umh::Device dev = idle_device();
 	const umh::Stats before = dev.stats();
-	const std::string ok = "fine";
-
-	const std::string too_long(KUIPC_UMH_ARG_MAX + 1, 'x');
-	const std::string nul("in\0side", 7);
-	const std::vector<std::string> not_text = {
-		"caf\xc3",          /* truncated sequence */
-		"\xff\xfe",         /* never valid in UTF-8 */
-		"\xc0\xaf",         /* overlong "/" */
-		"\xed\xa0\x80",     /* a UTF-16 surrogate */
-		"\xf4\x90\x80\x80", /* above U+10FFFF */
-		"\x80start",        /* a lone continuation byte */
-	};
-
-	auto req_err = [&](kuipc_umh_request req) {
-		return ioctl_err(dev.fd(), KUIPC_UMH_TRIGGER, &req);
-	};
-	CHECK(req_err(umh::make_request(umh::Mode::echo, too_long)) == EINVAL);
-	CHECK(req_err(umh::make_request(umh::Mode::echo, nul)) == EINVAL);
-	for (const std::string &s : not_text) {
-		CAPTURE(s);
-		CHECK(req_err(umh::make_request(umh::Mode::echo, s)) == EINVAL);
-	}
-
-	kuipc_umh_request req = umh::make_request(umh::Mode::echo, ok);
-	req.size -= 8;
-	CHECK(req_err(req) == EINVAL);
-	for (const uint32_t mode : {0U, 4U, 0xffffffffU}) {
-		req = umh::make_request(umh::Mode::echo, ok);
-		req.mode = mode;
-		CHECK(req_err(req) == EINVAL);
-	}
-	CHECK(req_err(umh::make_request(umh::Mode::exit, ok,
-					KUIPC_UMH_EXIT_CODE_MAX + 1)) == EINVAL);
-	/* echo exits 0: any other code is a contradiction. */
-	CHECK(req_err(umh::make_request(umh::Mode::echo, ok, 1)) == EINVAL);
-	CHECK(req_err(umh::make_request(umh::Mode::hang, ok, 0,
-					KUIPC_UMH_TIMEOUT_MAX_MS + 1)) == EINVAL);
-	req = umh::make_request(umh::Mode::echo, ok);
-	req.flags = KUIPC_UMH_REPORTED; /* output only: must be zero on input */
-	CHECK(req_err(req) == EINVAL);
-
-	/* Bad addresses: of the argument, and of the request itself. */
-	req = umh::make_request(umh::Mode::echo, ok);
-	req.arg_ptr = 8;
-	CHECK(req_err(req) == EFAULT);
-	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_TRIGGER, nullptr) == EFAULT);
-
-	/* Not ours; and the stats ioctl checks its size too. */
-	CHECK(ioctl_err(dev.fd(), _IO(KUIPC_UMH_IOC_MAGIC, 0x7f), nullptr) ==
-	      ENOTTY);
+	CHECK(ioctl_err(dev.fd(), _IO(KUIPC_UMH_IOC_MAGIC, 0x7f), nullptr) == ENOTTY);
+	/* TRIGGER's number with the wrong direction or size bits. */
+	kuipc_umh_request req = umh::make_request(umh::Mode::echo, "fine");
+	CHECK(ioctl_err(dev.fd(), _IOW(KUIPC_UMH_IOC_MAGIC, 0x40, kuipc_umh_request),
+			&req) == ENOTTY);
+	CHECK(ioctl_err(dev.fd(), _IOWR(KUIPC_UMH_IOC_MAGIC, 0x40, uint64_t),
+			&req) == ENOTTY);
+	/* Another driver's command. */
+	int n = 0;
+	CHECK(ioctl_err(dev.fd(), FIONREAD, &n) == ENOTTY);
 	umh::Stats st{};
 	st.size = sizeof(st) + 1;
 	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_GET_STATS, &st) == EINVAL);
-
-	/* Nothing ran, no id was used; the next request still works. */
+	st.size = 0;
+	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_GET_STATS, &st) == EINVAL);
 	check_unchanged(before, dev.stats());
-	const umh::Result res = dev.trigger(umh::Mode::echo, ok);
-	CHECK(res.id == before.requests + 1);
-	CHECK(res.output == ok);
+}
+
+TEST_CASE("umh: malformed or unknown reports are refused and change nothing",
+	  "[umh][badinput]")
+{
+	umh::Device dev = idle_device();
+	const umh::Stats before = dev.stats();
+	const std::string over(KUIPC_UMH_OUTPUT_MAX + 1, 'o');
+	for (const std::string &bad : {std::string("no-space"),
+				       std::string(" 1 leading space"),
+				       std::string("abc output"),
+				       std::string("-1 output"),
+				       std::string("1x output"),
+				       std::string("99999999999999999999999 x"),
+				       umh::format_report(1, over)}) {
+		CAPTURE(bad);
+		CHECK(write_err(dev.fd(), bad) == EINVAL);
+	}
+	CHECK(write_err(dev.fd(), std::string(KUIPC_UMH_REPORT_MAX + 1, '1')) ==
+	      EINVAL);
+	CHECK(write_err(dev.fd(), umh::format_report(before.requests + 1000, "x")) ==
+	      ENOENT);
+	if (before.requests > 0) /* finished: no longer in flight */
+		CHECK(write_err(dev.fd(), umh::format_report(before.requests, "x")) ==
+		      ENOENT);
+	check_unchanged(before, dev.stats());
 }
 
 TEST_CASE("umh: only the helper of a request may report for it",
@@ -324,23 +470,6 @@ TEST_CASE("umh: only the helper of a request may report for it",
 {
 	umh::Device dev = idle_device();
 	const umh::Stats before = dev.stats();
-
-	/* Malformed reports, and ids of no request in flight. */
-	const std::string over(KUIPC_UMH_OUTPUT_MAX + 1, 'o');
-	for (const std::string &bad : {std::string("no-space"),
-				       std::string(" 1 leading space"),
-				       std::string("abc output"),
-				       std::string("-1 output"),
-				       std::string("99999999999999999999999 x"),
-				       umh::format_report(1, over)}) {
-		CAPTURE(bad);
-		CHECK(write_err(dev.fd(), bad) == EINVAL);
-	}
-	CHECK(write_err(dev.fd(), umh::format_report(before.requests + 1000, "x")) ==
-	      ENOENT);
-	if (before.requests > 0) /* finished: no longer in flight */
-		CHECK(write_err(dev.fd(), umh::format_report(before.requests, "x")) ==
-		      ENOENT);
 
 	/* A live request: its helper has reported and now hangs. */
 	const std::string arg = "genuine report ✓";
