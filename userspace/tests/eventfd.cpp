@@ -440,7 +440,7 @@ void wake_round(uint32_t target)
 
 	dev.produce(target, "for " + std::to_string(target));
 	threads[target].join();
-	CHECK(w[target].error == "");
+	CHECK(w[target].error.empty());
 	CHECK(w[target].selected == 1);
 	CHECK(w[target].own);
 	CHECK_FALSE(w[target].stop);
@@ -463,7 +463,7 @@ void wake_round(uint32_t target)
 		if (i == target)
 			continue;
 		INFO("channel " << i);
-		CHECK(w[i].error == "");
+		CHECK(w[i].error.empty());
 		CHECK(w[i].selected == 1);
 		CHECK_FALSE(w[i].own);
 		CHECK(w[i].stop);
@@ -1083,12 +1083,12 @@ TEST_CASE("eventfd: several producers and consumers pass every item once, in ord
 
 	for (uint32_t p = 0; p < producers; ++p) {
 		INFO("producer " << p);
-		CHECK(perr[p] == "");
+		CHECK(perr[p].empty());
 	}
 	for (uint32_t ch = 0; ch < nch; ++ch) {
 		INFO("channel " << ch);
 		const ConsumerResult &r = cres[ch];
-		CHECK(r.error == "");
+		CHECK(r.error.empty());
 		CHECK(r.got == expected);
 		CHECK(r.bad == 0);
 		CHECK(r.out_of_order == 0);

@@ -167,13 +167,6 @@ bool wait_sleeping_in(const std::atomic<pid_t> &tid,
 	return false;
 }
 
-/* A bad address the compiler cannot see through (it would warn at a call). */
-void *bad_address(uintptr_t addr)
-{
-	const volatile uintptr_t hidden = addr;
-	return reinterpret_cast<void *>(hidden);
-}
-
 } // namespace
 
 TEST_CASE("mmap: produced records are read from the mapping in order, byte for byte",
@@ -571,7 +564,8 @@ TEST_CASE("mmap: bad ioctl argument pointers give EFAULT and change nothing",
 	const int fd = dev.fd();
 
 	/* Unmapped, and a kernel address (access_ok() refuses it). */
-	for (void *bad : {bad_address(1), bad_address(0xffff888000000000UL)}) {
+	for (void *bad : {kuipc::test::bad_address(1),
+				 kuipc::test::bad_address(0xffff888000000000UL)}) {
 		INFO("pointer " << bad);
 		CHECK(ioctl_err(fd, KUIPC_MMAP_PRODUCE, bad) == EFAULT);
 		CHECK(ioctl_err(fd, KUIPC_MMAP_CHECKSUM, bad) == EFAULT);

@@ -113,13 +113,6 @@ bool pending(int signo)
 	return ::sigpending(&set) == 0 && sigismember(&set, signo) == 1;
 }
 
-/* A bad address the compiler cannot see through (it would warn at a call). */
-void *bad_address(uintptr_t addr)
-{
-	const volatile uintptr_t hidden = addr;
-	return reinterpret_cast<void *>(hidden);
-}
-
 /* Give up every privilege, as support.cpp's run_as() does. */
 bool drop_to(uid_t uid, gid_t gid)
 {
@@ -792,7 +785,8 @@ TEST_CASE("signal: malformed events are refused and send nothing",
 	}
 
 	/* Unmapped and kernel addresses. */
-	for (void *bad : {bad_address(1), bad_address(0xffff888000000000UL)}) {
+	for (void *bad : {kuipc::test::bad_address(1),
+				 kuipc::test::bad_address(0xffff888000000000UL)}) {
 		INFO("pointer " << bad);
 		CHECK(ioctl_err(w.fd(), KUIPC_SIGNAL_TRIGGER, bad) == EFAULT);
 		CHECK(ioctl_err(w.fd(), KUIPC_SIGNAL_GET_STATS, bad) == EFAULT);

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -40,6 +41,16 @@ std::string read_file(const std::string &path);
 
 /* Write a string with one write(); returns 0 or the errno of the failure. */
 int write_file(const std::string &path, const std::string &data);
+
+/*
+ * addr as a pointer the compiler cannot see through (it would warn at a
+ * call that passes a constant bad address): for EFAULT tests.
+ */
+inline void *bad_address(uintptr_t addr)
+{
+	const volatile uintptr_t hidden = addr;
+	return reinterpret_cast<void *>(hidden); // NOLINT(performance-no-int-to-ptr): a bad address on purpose
+}
 
 } // namespace kuipc::test
 
