@@ -21,6 +21,7 @@
 
 #include "error.hpp"
 #include "fd.hpp"
+#include "kmsg.hpp"
 #include "module.hpp"
 #include "support.hpp"
 
@@ -259,90 +260,6 @@ std::vector<std::string> installed_mechs()
 	::closedir(d);
 	std::sort(mechs.begin(), mechs.end());
 	return mechs;
-}
-
-/* /dev/kmsg positioned at its end: records from now on. */
-class KmsgReader {
-public:
-	KmsgReader()
-		: fd_(::open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC))
-	{
-		if (fd_)
-			::lseek(fd_.get(), 0, SEEK_END);
-	}
-
-	[[nodiscard]] int fd() const { return fd_.get(); }
-
-	void seek_end()
-	{
-		if (fd_)
-			::lseek(fd_.get(), 0, SEEK_END);
-	}
-
-	/* All records available now, as "<level>|<message>" strings. */
-	std::vector<std::string> drain()
-	{
-		std::vector<std::string> lines;
-		std::array<char, 8192> buf{};
-		while (fd_) {
-			const ssize_t n = ::read(fd_.get(), buf.data(), buf.size() - 1);
-			if (n < 0 && errno == EPIPE)
-				continue; /* overwritten records: skip ahead */
-			if (n <= 0)
-				break;
-			const std::string_view rec(buf.data(), static_cast<size_t>(n));
-			const auto semi = rec.find(';');
-			if (semi == std::string_view::npos)
-				continue;
-			const int prefix = std::atoi(std::string(rec.substr(0, rec.find(','))).c_str());
-			std::string_view msg = rec.substr(semi + 1);
-			const auto nl = msg.find('\n');
-			lines.push_back(std::to_string(prefix & 7) + "|" +
-					std::string(msg.substr(0, nl)));
-		}
-		return lines;
-	}
-
-private:
-	kuipc::Fd fd_;
-};
-
-constexpr std::array<std::string_view, 13> kBadPatterns = {
-	"BUG:",
-	"WARNING:",
-	"Oops",
-	"general protection",
-	"refcount_t",
-	"list_del corruption",
-	"sleeping function called",
-	"Call Trace:",
-	"UBSAN:",
-	"blocked for more than", /* hung task */
-	"soft lockup",
-	"ODEBUG:",		 /* DEBUG_OBJECTS */
-	"suspected memory leak", /* kmemleak's own log line */
-};
-
-unsigned long read_taint()
-{
-	try {
-		return std::stoul(kuipc::test::read_file("/proc/sys/kernel/tainted"));
-	} catch (...) {
-		return 0;
-	}
-}
-
-/* Taint flags allowed to appear: O (out-of-tree, bit 12), E (unsigned, 13). */
-constexpr unsigned long kAllowedTaint = (1UL << 12) | (1UL << 13);
-
-std::string taint_letters(unsigned long mask)
-{
-	static constexpr std::string_view letters = "PFSRMBUDAWCIOELKXTN";
-	std::string s;
-	for (size_t bit = 0; bit < letters.size(); ++bit)
-		if ((mask & (1UL << bit)) != 0)
-			s += letters[bit];
-	return s.empty() ? std::to_string(mask) : s;
 }
 
 /* A test name as a Catch2 test spec that matches only it. */
@@ -653,22 +570,11 @@ std::vector<std::string> kmemleak_scan()
 	return leaks;
 }
 
-bool check_kmsg(const std::string &mech, KmsgReader &kmsg, unsigned long taint0,
+bool check_kmsg(kuipc::KmsgReader &kmsg, unsigned long taint0,
 		std::vector<std::string> &bad)
 {
-	for (const auto &rec : kmsg.drain()) {
-		const std::string msg = rec.substr(rec.find('|') + 1);
-		for (const auto pat : kBadPatterns) {
-			if (msg.find(pat) != std::string::npos) {
-				bad.push_back(msg);
-				break;
-			}
-		}
-	}
-	const unsigned long added = read_taint() & ~taint0 & ~kAllowedTaint;
-	if (added != 0)
-		bad.push_back("new taint flags: " + taint_letters(added));
-	(void)mech;
+	for (auto &report : kuipc::kernel_reports(kmsg, taint0))
+		bad.push_back(std::move(report));
 	return bad.empty();
 }
 
@@ -703,7 +609,7 @@ std::string result_json(const std::map<std::string, MechResult> &results)
  * shows the kernel log lines each step caused right before the step; lines
  * it prints otherwise are shown as the client's.
  */
-bool run_demo_client(const std::string &mech, KmsgReader &kmsg, double &secs)
+bool run_demo_client(const std::string &mech, kuipc::KmsgReader &kmsg, double &secs)
 {
 	for (const auto &rec : kmsg.drain()) /* the module's load messages */
 		out("  kernel | " + rec.substr(rec.find('|') + 1));
@@ -795,8 +701,8 @@ int run(const Options &opt)
 			out("\n=== " + mech + " ===");
 		else
 			diag(mech);
-		KmsgReader kmsg;
-		const unsigned long taint0 = read_taint();
+		kuipc::KmsgReader kmsg;
+		const unsigned long taint0 = kuipc::read_taint();
 		const bool kmemleak = !opt.demo && kmemleak_present();
 		if (kmemleak)
 			kuipc::test::write_file(kKmemleak, "clear");
@@ -843,7 +749,7 @@ int run(const Options &opt)
 		}
 		if (kmemleak)
 			bad = kmemleak_scan();
-		res.dmesg_clean = check_kmsg(mech, kmsg, taint0, bad);
+		res.dmesg_clean = check_kmsg(kmsg, taint0, bad);
 		if (!opt.demo) {
 			tap(res.dmesg_clean, mech + ": kernel log clean");
 			for (const auto &b : bad)
