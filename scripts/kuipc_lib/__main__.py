@@ -437,6 +437,43 @@ def cmd_bench(args):
     return 0
 
 
+def cmd_fuzz(args):
+    """Boot once and run kuipc-fuzz in the guest for args.seconds."""
+    mechs = _select_mechs(args.only)
+    seed = args.seed if args.seed is not None else \
+        int.from_bytes(os.urandom(8), "little") >> 1
+    ks, bdir = _prepare(args, [args.kernel or kernels.DEFAULT])
+    k = ks[0]
+    image = _guest_image(k, bdir, mechs)
+    workdir = os.path.join(build.builddir(), "vm", k.release + "-fuzz")
+    again = f"scripts/kuipc fuzz --seed {seed} --seconds {args.seconds}" + \
+        (f" --kernel {args.kernel}" if args.kernel else "") + \
+        "".join(f" --only {m}" for m in args.only)
+    ui.info(f"boot {k.release} and fuzz {', '.join(mechs)} for "
+            f"{args.seconds} s, seed {seed}")
+    print(f"    reproduce with: {again}", file=ui.PROGRESS, flush=True)
+    t = time.monotonic()
+
+    def on_line(line):
+        if line is None:
+            print(f"    boot {k.release}: ready in "
+                  f"{time.monotonic() - t:.1f}s", file=ui.PROGRESS, flush=True)
+        else:
+            print(ui.red(line) if "FAIL" in line else line, flush=True)
+
+    append = _append("fuzz", mechs, 60) + f" kuipc.fuzz={args.seconds},{seed}"
+    run = vm.boot(k, image, append, args.accel, workdir,
+                  args.seconds + HOST_TIMEOUT_S, on_line)
+    if run.problem or run.exit_code != 0:
+        print(ui.red(f"fuzz failed (seed {seed}): "
+                     f"{run.problem or 'see the FAIL lines above'}"))
+        if run.problem:
+            print(run.console_tail)
+        print(f"reproduce with: {again}")
+        return 1
+    return 0
+
+
 def _print_bench(res):
     b = res["baseline"]
     print(f"kernel {res['kernel']}  accel {res['accel']}  "
@@ -504,7 +541,7 @@ def main(argv):
         prog="kuipc",
         description="Kernel<->user communication pairs, tested in QEMU.")
     sub = p.add_subparsers(dest="cmd", required=True,
-                           metavar="{test,matrix,demo,bench,shell,lint,new}")
+                           metavar="{test,matrix,demo,bench,fuzz,shell,lint,new}")
 
     def common(sp, multi_kernel):
         if multi_kernel:
@@ -570,6 +607,15 @@ def main(argv):
     sp.add_argument("--chart", metavar="SVG",
                     help="also draw the ratios (scripts/bench-chart)")
 
+    sp = sub.add_parser("fuzz", help="random, bounded operations on every "
+                        "pair's interface in a guest; fails on any kernel "
+                        "report")
+    common(sp, False)
+    sp.add_argument("--only", action="append", default=[], metavar="MECH")
+    sp.add_argument("--seconds", type=int, default=60)
+    sp.add_argument("--seed", type=int,
+                    help="the run's seed (printed by every run)")
+
     sp = sub.add_parser("shell", help="an interactive guest")
     common(sp, False)
 
@@ -606,6 +652,8 @@ def main(argv):
             return cmd_demo(args)
         if args.cmd == "bench":
             return cmd_bench(args)
+        if args.cmd == "fuzz":
+            return cmd_fuzz(args)
         if args.cmd == "shell":
             return cmd_shell(args)
         if args.cmd == "lint":

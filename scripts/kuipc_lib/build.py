@@ -124,16 +124,17 @@ def build_userspace():
 
 
 def binaries(bdir):
-    """Programs to put in the guest: the runner, the benchmark program and
-    each pair's programs.
+    """Programs to put in the guest: the runner, the benchmark and fuzzing
+    programs and each pair's programs.
 
     A pair's programs are the executables named kuipc-* that its
     userspace/<mech>/meson.build builds: its CLI and any helper it needs.
     """
     progs = [os.path.join(bdir, "userspace", "tests", "kuipc-runner")]
-    bench = os.path.join(bdir, "userspace", "bench", "kuipc-bench")
-    if os.path.isfile(bench):
-        progs.append(bench)
+    for tool in (("bench", "kuipc-bench"), ("fuzz", "kuipc-fuzz")):
+        path = os.path.join(bdir, "userspace", *tool)
+        if os.path.isfile(path):
+            progs.append(path)
     for m in mechs():
         pdir = os.path.join(bdir, "userspace", m)
         if not os.path.isdir(pdir):
