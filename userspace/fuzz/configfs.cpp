@@ -8,7 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <string>
+#include <system_error>
 
 namespace {
 
@@ -47,6 +49,19 @@ int attr_op(fz::Ctx &c)
 	}
 }
 
-const fz::Register reg({"configfs", {{"mkdir/rmdir", dir_op}, {"attribute", attr_op}}});
+/* Items pin the module: remove every one the run left. */
+void remove_items()
+{
+	std::error_code ec;
+	for (const auto &ent : std::filesystem::directory_iterator(
+		     KUIPC_CONFIGFS_SUBSYS_PATH, ec))
+		if (ent.is_directory() &&
+		    ent.path().filename() != KUIPC_CONFIGFS_SETTINGS)
+			::rmdir(ent.path().c_str());
+}
+
+const fz::Register reg({"configfs",
+			{{"mkdir/rmdir", dir_op}, {"attribute", attr_op}},
+			remove_items});
 
 } // namespace

@@ -15,6 +15,7 @@
 #include <functional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kuipc::fuzz {
@@ -86,8 +87,16 @@ struct Ctx {
 using Op = std::function<int(Ctx &)>;
 
 struct Target {
+	Target(std::string m, std::vector<std::pair<std::string, Op>> o,
+	       std::function<void()> c = {})
+		: mech(std::move(m)), ops(std::move(o)), cleanup(std::move(c))
+	{
+	}
+
 	std::string mech;
 	std::vector<std::pair<std::string, Op>> ops;
+	/* Undo what pins the module (e.g. configfs items) before unloading. */
+	std::function<void()> cleanup;
 };
 
 /* Every registered target, in registration order. */

@@ -264,6 +264,8 @@ int main(int argc, char **argv)
 		t.join();
 
 	for (const auto *t : ts) {
+		if (t->cleanup)
+			t->cleanup();
 		try {
 			kuipc::unload_module("kuipc_" + t->mech, 10000);
 		} catch (const kuipc::Error &e) {
