@@ -80,10 +80,13 @@ static atomic_t nr_allocated = ATOMIC_INIT(0);
 
 /*
  * Parse a value written by user space. configfs hands store() a copy of the
- * count bytes written, NUL-terminated. The syntax is checked over all count
- * bytes first: anything but an optionally signed decimal integer with at
- * most one trailing newline is -EINVAL, however long, and a NUL cannot hide
- * what follows it. kstrtoint() then fails only on overflow, with -ERANGE.
+ * count bytes written, NUL-terminated, but cut to their first 4095 bytes
+ * (SIMPLE_ATTR_SIZE - 1) without telling: a count beyond
+ * KUIPC_CONFIGFS_WRITE_MAX may be the head of a longer text and is -EINVAL.
+ * The syntax is checked over all count bytes first: anything but an
+ * optionally signed decimal integer with at most one trailing newline is
+ * -EINVAL, however long, and a NUL cannot hide what follows it.
+ * kstrtoint() then fails only on overflow, with -ERANGE.
  */
 static int kuipc_parse_value(const char *page, size_t count, int *out)
 {
@@ -91,6 +94,8 @@ static int kuipc_parse_value(const char *page, size_t count, int *out)
 	int value;
 	int ret;
 
+	if (count > KUIPC_CONFIGFS_WRITE_MAX)
+		return -EINVAL;
 	if (count && page[count - 1] == '\n')
 		count--;
 	if (i < count && (page[i] == '+' || page[i] == '-'))
@@ -344,6 +349,8 @@ static int __init kuipc_configfs_init(void)
 	/* The modes the uapi header promises are those CONFIGFS_ATTR* set. */
 	BUILD_BUG_ON((S_IRUGO | S_IWUSR) != KUIPC_CONFIGFS_RW_MODE);
 	BUILD_BUG_ON(S_IRUGO != KUIPC_CONFIGFS_RO_MODE);
+	/* A write of WRITE_MAX + 1 bytes is the longest configfs passes. */
+	BUILD_BUG_ON(KUIPC_CONFIGFS_WRITE_MAX + 2 != KUIPC_SHOW_MAX);
 	/* Default names fit the inline buffer: no allocation to fail. */
 	BUILD_BUG_ON(sizeof(KUIPC_CONFIGFS_SUBSYS) > CONFIGFS_ITEM_NAME_LEN);
 	BUILD_BUG_ON(sizeof(KUIPC_CONFIGFS_SETTINGS) > CONFIGFS_ITEM_NAME_LEN);

@@ -39,6 +39,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/stringify.h>
 #include <linux/sysfs.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
@@ -81,6 +82,16 @@ static int step = KUIPC_SYSFS_STEP_DEFAULT;
 static unsigned int tick_ms = KUIPC_SYSFS_TICK_MS_OFF;
 
 /*
+ * A write to a parameter's file reaches .set cut to its first page, as a
+ * NUL-terminated string. A string that fills the page may have been cut:
+ * refuse it rather than take a number from the first page of a longer text.
+ */
+static bool param_too_long(const char *val)
+{
+	return strnlen(val, PAGE_SIZE) >= PAGE_SIZE;
+}
+
+/*
  * Every failure of a .set callback makes finit_module() fail at load time
  * (the core logs one line naming the parameter) and a write to the
  * parameter's file fail at run time; in both cases the value is unchanged.
@@ -89,8 +100,8 @@ static int step_set(const char *val, const struct kernel_param *kp)
 {
 	int v;
 
-	if (kstrtoint(val, 10, &v) || v < KUIPC_SYSFS_STEP_MIN ||
-	    v > KUIPC_SYSFS_STEP_MAX)
+	if (param_too_long(val) || kstrtoint(val, 10, &v) ||
+	    v < KUIPC_SYSFS_STEP_MIN || v > KUIPC_SYSFS_STEP_MAX)
 		return -EINVAL;
 	WRITE_ONCE(*(int *)kp->arg, v);
 	pr_debug("param step = %d\n", v);
@@ -124,7 +135,7 @@ static int tick_ms_set(const char *val, const struct kernel_param *kp)
 {
 	unsigned int v;
 
-	if (kstrtouint(val, 10, &v))
+	if (param_too_long(val) || kstrtouint(val, 10, &v))
 		return -EINVAL;
 	if (v != KUIPC_SYSFS_TICK_MS_OFF &&
 	    (v < KUIPC_SYSFS_TICK_MS_MIN || v > KUIPC_SYSFS_TICK_MS_MAX))
@@ -190,6 +201,15 @@ static bool has_nul(const char *buf, size_t count)
 	return memchr(buf, 0, count);
 }
 
+/*
+ * sysfs cuts a write longer than a page to its first page and gives no
+ * sign of it: a count of a page or more may be the head of a longer text.
+ */
+static bool may_be_cut(size_t count)
+{
+	return count >= PAGE_SIZE;
+}
+
 /* ---- attributes ---------------------------------------------------------- */
 
 static ssize_t value_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -211,7 +231,8 @@ static ssize_t value_store(struct kobject *kobj, struct kobj_attribute *attr,
 	int value;
 
 	/* kstrtoint() takes one trailing newline: "42\n" is fine. */
-	if (has_nul(buf, count) || kstrtoint(buf, 10, &value) ||
+	if (may_be_cut(count) || has_nul(buf, count) ||
+	    kstrtoint(buf, 10, &value) ||
 	    value < KUIPC_SYSFS_VALUE_MIN || value > KUIPC_SYSFS_VALUE_MAX)
 		return -EINVAL;
 
@@ -291,10 +312,9 @@ static ssize_t event_show(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t trigger_store(struct kobject *kobj, struct kobj_attribute *attr,
 			     const char *buf, size_t count)
 {
-	int fire;
-
-	if (has_nul(buf, count) || kstrtoint(buf, 10, &fire) ||
-	    fire != KUIPC_SYSFS_TRIGGER_FIRE)
+	/* Exactly "1" or "1\n": not "+1", "01" or any other spelling. */
+	if (has_nul(buf, count) ||
+	    !sysfs_streq(buf, __stringify(KUIPC_SYSFS_TRIGGER_FIRE)))
 		return -EINVAL;
 	event_advance(to_state(kobj), "trigger");
 	return count;

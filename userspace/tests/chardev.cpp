@@ -9,6 +9,7 @@
 
 #include "chardev.hpp"
 #include "error.hpp"
+#include "fd.hpp"
 #include "module.hpp"
 #include "support.hpp"
 
@@ -289,7 +290,7 @@ TEST_CASE("chardev: O_NONBLOCK read on empty and write on full give EAGAIN",
 }
 
 TEST_CASE("chardev: a write larger than the atomic size stores what fits",
-	  "[chardev]")
+	  "[chardev][badinput]")
 {
 	cd::Device dev = fresh_device();
 
@@ -541,6 +542,203 @@ TEST_CASE("chardev: an unknown ioctl gives ENOTTY", "[chardev][badinput]")
 	errno = 0;
 	CHECK(::isatty(dev.fd()) == 0);
 	CHECK(errno == ENOTTY);
+}
+
+TEST_CASE("chardev: lseek, pread and pwrite give ESPIPE and move no data",
+	  "[chardev][badinput]")
+{
+	cd::Device dev = fresh_device();
+	const int fd = dev.fd();
+	CHECK(dev.write("queued") == 6);
+	const Stats before = dev.stats();
+
+	for (const int whence : {SEEK_SET, SEEK_CUR, SEEK_END}) {
+		INFO("whence " << whence);
+		errno = 0;
+		CHECK(::lseek(fd, 0, whence) == -1);
+		CHECK(errno == ESPIPE);
+	}
+	char buf[16];
+	errno = 0;
+	CHECK(::pread(fd, buf, sizeof(buf), 0) == -1);
+	CHECK(errno == ESPIPE);
+	errno = 0;
+	CHECK(::pwrite(fd, "xx", 2, 0) == -1);
+	CHECK(errno == ESPIPE);
+	errno = 0;
+	CHECK(::pwrite(fd, "xx", 2, 6) == -1);
+	CHECK(errno == ESPIPE);
+
+	const Stats after = dev.stats();
+	CHECK(after.queued == before.queued);
+	CHECK(after.bytes_written == before.bytes_written);
+	CHECK(after.writes == before.writes);
+	CHECK(after.reads == 0);
+	CHECK(dev.read_string() == "queued");
+}
+
+TEST_CASE("chardev: mmap gives ENODEV and changes nothing",
+	  "[chardev][badinput]")
+{
+	cd::Device dev = fresh_device();
+	dev.set_capacity(1024);
+	const Config before = dev.config();
+	CHECK(dev.write("data") == 4);
+	const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+
+	for (const int flags : {MAP_SHARED, MAP_PRIVATE}) {
+		for (const int prot : {PROT_READ, PROT_READ | PROT_WRITE}) {
+			INFO("flags " << flags << " prot " << prot);
+			errno = 0;
+			void *m = ::mmap(nullptr, page, prot, flags, dev.fd(), 0);
+			CHECK(m == MAP_FAILED);
+			CHECK(errno == ENODEV);
+			if (m != MAP_FAILED)
+				::munmap(m, page);
+		}
+	}
+	CHECK(cd::equal(dev.config(), before));
+	CHECK(dev.stats().queued == 4);
+	CHECK(dev.read_string() == "data");
+}
+
+TEST_CASE("chardev: zero-byte read and write return 0 at once and count "
+	  "nothing",
+	  "[chardev][badinput]")
+{
+	cd::Device dev = fresh_device();
+	const int fd = dev.fd();
+
+	/* Blocking descriptor, empty FIFO: a read of 0 bytes must not wait. */
+	char buf[4];
+	CHECK(::read(fd, buf, 0) == 0);
+	CHECK(::read(fd, nullptr, 0) == 0);
+	CHECK(::write(fd, buf, 0) == 0);
+	CHECK(::write(fd, nullptr, 0) == 0);
+	Stats st = dev.stats();
+	CHECK(st.queued == 0);
+	CHECK(st.writes == 0);
+	CHECK(st.reads == 0);
+
+	/* Nor with data queued, nor through an unmapped pointer. */
+	CHECK(dev.write("abc") == 3);
+	CHECK(::read(fd, bad_address(1), 0) == 0);
+	CHECK(::write(fd, bad_address(1), 0) == 0);
+	st = dev.stats();
+	CHECK(st.queued == 3);
+	CHECK(st.writes == 1);
+	CHECK(st.bytes_written == 3);
+	CHECK(st.reads == 0);
+	CHECK(dev.read_string() == "abc");
+}
+
+TEST_CASE("chardev: an ioctl struct that straddles an inaccessible page gives "
+	  "EFAULT",
+	  "[chardev][badinput]")
+{
+	cd::Device dev = fresh_device();
+	dev.set_capacity(1024);
+	const Config before = dev.config();
+	CHECK(dev.write("abc") == 3);
+	const int fd = dev.fd();
+
+	/* Only the first 8 bytes of the struct are readable. */
+	const GuardedPage page;
+	Config c = before;
+	c.capacity = 2048;
+	char *half = page.tail(8);
+	std::memcpy(half, &c, 8);
+	CHECK(ioctl_err(fd, KUIPC_CHARDEV_SET_CONFIG, half) == EFAULT);
+	CHECK(ioctl_err(fd, KUIPC_CHARDEV_GET_CONFIG, half) == EFAULT);
+	CHECK(cd::equal(dev.config(), before));
+
+	/* Stats: the input part readable, the rest not. */
+	Stats st{};
+	st.size = sizeof(st);
+	char *most = page.tail(sizeof(st) - 8);
+	std::memcpy(most, &st, sizeof(st) - 8);
+	CHECK(ioctl_err(fd, KUIPC_CHARDEV_GET_STATS, most) == EFAULT);
+
+	/* A read-only buffer for a struct the module writes back. */
+	const auto size = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+	void *ro = ::mmap(nullptr, size, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	REQUIRE(ro != MAP_FAILED);
+	std::memcpy(ro, &st, sizeof(st));
+	REQUIRE(::mprotect(ro, size, PROT_READ) == 0);
+	CHECK(ioctl_err(fd, KUIPC_CHARDEV_GET_CONFIG, ro) == EFAULT);
+	CHECK(ioctl_err(fd, KUIPC_CHARDEV_GET_STATS, ro) == EFAULT);
+	::munmap(ro, size);
+
+	CHECK(cd::equal(dev.config(), before));
+	const Stats after = dev.stats();
+	CHECK(after.queued == 3);
+	CHECK(after.writes == 1);
+	CHECK(dev.read_string() == "abc");
+}
+
+TEST_CASE("chardev: its ioctls on another kind of descriptor give ENOTTY or "
+	  "EBADF",
+	  "[chardev][badinput]")
+{
+	cd::Device dev = fresh_device();
+	dev.set_capacity(1024);
+	const Config before = dev.config();
+	Config c = before;
+	c.capacity = 2048;
+	Stats st{};
+	st.size = sizeof(st);
+
+	const kuipc::Fd null_fd(::open("/dev/null", O_RDWR | O_CLOEXEC));
+	REQUIRE(null_fd);
+	int pipe_fds[2];
+	REQUIRE(::pipe2(pipe_fds, O_CLOEXEC) == 0);
+	const kuipc::Fd pipe_r(pipe_fds[0]);
+	const kuipc::Fd pipe_w(pipe_fds[1]);
+	for (const int fd : {null_fd.get(), pipe_r.get(), pipe_w.get()}) {
+		INFO("fd " << fd);
+		CHECK(ioctl_err(fd, KUIPC_CHARDEV_SET_CONFIG, &c) == ENOTTY);
+		CHECK(ioctl_err(fd, KUIPC_CHARDEV_GET_CONFIG, &c) == ENOTTY);
+		CHECK(ioctl_err(fd, KUIPC_CHARDEV_GET_STATS, &st) == ENOTTY);
+		CHECK(ioctl_err(fd, KUIPC_CHARDEV_RESET, nullptr) == ENOTTY);
+	}
+
+	/* An O_PATH descriptor of the device node itself is no open file. */
+	const kuipc::Fd path_fd(::open(KUIPC_CHARDEV_PATH, O_PATH | O_CLOEXEC));
+	REQUIRE(path_fd);
+	CHECK(ioctl_err(path_fd.get(), KUIPC_CHARDEV_SET_CONFIG, &c) == EBADF);
+	CHECK(ioctl_err(path_fd.get(), KUIPC_CHARDEV_RESET, nullptr) == EBADF);
+
+	CHECK(dev.write("kept") == 4);
+	CHECK(cd::equal(dev.config(), before));
+	CHECK(dev.stats().queued == 4);
+	CHECK(dev.read_string() == "kept");
+}
+
+TEST_CASE("chardev: read on a write-only and write on a read-only descriptor "
+	  "give EBADF",
+	  "[chardev][badinput]")
+{
+	cd::Device dev = fresh_device();
+	CHECK(dev.write("abc") == 3);
+
+	const kuipc::Fd wo(::open(KUIPC_CHARDEV_PATH, O_WRONLY | O_CLOEXEC));
+	const kuipc::Fd ro(::open(KUIPC_CHARDEV_PATH, O_RDONLY | O_CLOEXEC));
+	REQUIRE(wo);
+	REQUIRE(ro);
+	char buf[8];
+	errno = 0;
+	CHECK(::read(wo.get(), buf, sizeof(buf)) == -1);
+	CHECK(errno == EBADF);
+	errno = 0;
+	CHECK(::write(ro.get(), "xyz", 3) == -1);
+	CHECK(errno == EBADF);
+
+	const Stats st = dev.stats();
+	CHECK(st.queued == 3);
+	CHECK(st.writes == 1);
+	CHECK(st.reads == 0);
+	CHECK(dev.read_string() == "abc");
 }
 
 TEST_CASE("chardev: stats count bytes and calls; reset clears FIFO, stats and config",

@@ -11,7 +11,10 @@
 #include "support.hpp"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +23,8 @@
 #include <cerrno>
 #include <climits>
 #include <cstddef>
+#include <cstdint>
+#include <cstdio>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -93,6 +98,53 @@ int rmdir_errno(const std::string &path)
 {
 	return ::rmdir(path.c_str()) == 0 ? 0 : errno;
 }
+
+/* A path syscall's result: 0 or errno. */
+int errno_if(int ret)
+{
+	return ret == 0 ? 0 : errno;
+}
+
+/* The errno of open(path, flags), closing the file if it opened. */
+int open_errno(const std::string &path, int flags)
+{
+	const kuipc::Fd fd(::open(path.c_str(), flags | O_CLOEXEC, 0644));
+	return fd.valid() ? 0 : errno;
+}
+
+/* An address the compiler cannot see through (it would warn at a call). */
+const char *bad_address(std::uintptr_t addr)
+{
+	const volatile std::uintptr_t hidden = addr;
+	return reinterpret_cast<const char *>(hidden);
+}
+
+/* One page mapped with no access at all. */
+class NoAccessPage {
+public:
+	NoAccessPage()
+		: size_(static_cast<std::size_t>(::sysconf(_SC_PAGESIZE))),
+		  base_(::mmap(nullptr, size_, PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
+	{
+		if (base_ == MAP_FAILED)
+			kuipc::throw_errno("mmap");
+	}
+	NoAccessPage(const NoAccessPage &) = delete;
+	NoAccessPage &operator=(const NoAccessPage &) = delete;
+	NoAccessPage(NoAccessPage &&) = delete;
+	NoAccessPage &operator=(NoAccessPage &&) = delete;
+	~NoAccessPage() { ::munmap(base_, size_); }
+
+	[[nodiscard]] const char *get() const
+	{
+		return static_cast<const char *>(base_);
+	}
+
+private:
+	std::size_t size_;
+	void *base_;
+};
 
 /*
  * Where every test starts: configfs mounted, the module's subsystem there,
@@ -370,6 +422,287 @@ TEST_CASE("configfs: an over-long or malformed item name is refused",
 	CHECK(s.allocated == 2);
 	CHECK(s.entries == std::vector<cfs::Entry>{{"ok", 4}, {longest, 0}});
 	CHECK(sorted(cfs::Client::list()) == sorted({"ok", longest}));
+}
+
+TEST_CASE("configfs: a write longer than configfs passes on is refused whole",
+	  "[configfs][badinput]")
+{
+	const cfs::Client client = fresh();
+	client.create("x");
+	constexpr std::size_t write_max = KUIPC_CONFIGFS_WRITE_MAX;
+
+	/* Just inside: leading zeros up to the limit. */
+	client.write_value("x", std::string(write_max - 1, '0') + "5");
+	CHECK(client.value("x") == 5);
+	client.write_initial(std::string(write_max - 2, '0') + "6\n");
+	CHECK(client.initial() == 6);
+	client.set_value("x", 7);
+	client.set_initial(3);
+
+	/* configfs hands store() at most the first 4095 bytes of these. */
+	const Strings bad = {
+		std::string(write_max, '0') + "5",
+		std::string(write_max - 1, '0') + "5\n",
+		std::string(4999, '0') + "x",
+		std::string(4094, '0') + "5" + std::string(100, 'x'),
+		std::string(8192, '9'),
+	};
+	for (const auto &text : bad) {
+		INFO("write of " << text.size() << " bytes ending \""
+				 << cfs::escape(text.substr(text.size() - 4))
+				 << "\"");
+		CHECK(errno_of([&] { client.write_value("x", text); }) ==
+		      EINVAL);
+		CHECK(client.value("x") == 7);
+		CHECK(errno_of([&] { client.write_initial(text); }) == EINVAL);
+		CHECK(client.initial() == 3);
+	}
+	CHECK(client.summary().entries == std::vector<cfs::Entry>{{"x", 7}});
+}
+
+TEST_CASE("configfs: leading zeros, signs and the range bounds",
+	  "[configfs][badinput]")
+{
+	const cfs::Client client = fresh();
+	client.create("x");
+	client.set_value("x", 7);
+	client.set_initial(3);
+
+	struct Case {
+		std::string text;
+		int err;
+	};
+	const std::vector<Case> bad = {
+		{"0001000001\n", ERANGE},
+		{"-0001000001\n", ERANGE},
+		{"+1000001", ERANGE},
+		{"+-1\n", EINVAL},
+		{"-+1\n", EINVAL},
+		{"1e3\n", EINVAL},
+		{"0X10\n", EINVAL},
+		{"0b1\n", EINVAL},
+		{"\t5\n", EINVAL},
+		{"5\r\n", EINVAL},
+		{"\xd9\xa3\n", EINVAL},
+		{std::string("5\n\0", 3), EINVAL},
+	};
+	for (const auto &c : bad) {
+		INFO("write \"" << cfs::escape(c.text) << "\"");
+		CHECK(errno_of([&] { client.write_value("x", c.text); }) ==
+		      c.err);
+		CHECK(client.value("x") == 7);
+		CHECK(errno_of([&] { client.write_initial(c.text); }) == c.err);
+		CHECK(client.initial() == 3);
+	}
+
+	/* Just inside the bounds, spelt with zeros and signs: decimal. */
+	const std::vector<std::pair<std::string, int>> good = {
+		{"0001000000\n", cfs::value_max},
+		{"-0001000000\n", cfs::value_min},
+		{"-0", 0},
+		{"+0\n", 0},
+		{"010\n", 10},
+	};
+	for (const auto &[text, want] : good) {
+		INFO("write \"" << cfs::escape(text) << "\"");
+		client.write_value("x", text);
+		CHECK(client.value("x") == want);
+		client.write_initial(text);
+		CHECK(client.initial() == want);
+	}
+}
+
+TEST_CASE("configfs: summary is read-only, even for root",
+	  "[configfs][badinput]")
+{
+	const cfs::Client client = fresh();
+	client.create("x");
+	client.set_value("x", 7);
+	const std::string before = client.summary_raw();
+
+	REQUIRE(::geteuid() == 0);
+	CHECK(open_errno(cfs::summary_path, O_WRONLY) == EACCES);
+	CHECK(open_errno(cfs::summary_path, O_RDWR) == EACCES);
+	CHECK(open_errno(cfs::summary_path, O_WRONLY | O_TRUNC) == EACCES);
+	CHECK(kuipc::test::write_file(cfs::summary_path, "items 0\n") ==
+	      EACCES);
+	/* Directories cannot be opened for writing at all. */
+	CHECK(open_errno(cfs::item_path("x"), O_WRONLY) == EISDIR);
+	CHECK(open_errno(cfs::settings_path, O_RDWR) == EISDIR);
+
+	CHECK(client.summary_raw() == before);
+	CHECK(client.value("x") == 7);
+}
+
+TEST_CASE("configfs: mkdir anywhere but the subsystem directory is refused",
+	  "[configfs][badinput]")
+{
+	const cfs::Client client = fresh();
+	client.create("x");
+	client.set_value("x", 7);
+	const std::string before = client.summary_raw();
+
+	struct Case {
+		std::string path;
+		int err;
+	};
+	const std::vector<Case> cases = {
+		{cfs::item_path("x") + "/sub", EPERM},	/* in an item */
+		{std::string(cfs::settings_path) + "/sub", EPERM},
+		{cfs::item_path("missing") + "/sub", ENOENT},
+		{cfs::value_path("x") + "/sub", ENOTDIR},
+		{cfs::value_path("x"), EEXIST},
+		{cfs::summary_path, EEXIST},
+		{cfs::initial_path, EEXIST},
+	};
+	for (const auto &c : cases) {
+		INFO("mkdir " << c.path);
+		CHECK(mkdir_errno(c.path) == c.err);
+	}
+	/* A name the kernel cannot even read. */
+	const NoAccessPage page;
+	errno = 0;
+	CHECK(::mkdir(page.get(), 0755) == -1);
+	CHECK(errno == EFAULT);
+	errno = 0;
+	CHECK(::mkdir(bad_address(1), 0755) == -1);
+	CHECK(errno == EFAULT);
+
+	CHECK(client.summary_raw() == before);
+	CHECK(cfs::Client::list() == Strings{"x"});
+	CHECK(client.value("x") == 7);
+}
+
+TEST_CASE("configfs: rmdir of the default group, of a file or of \".\" is "
+	  "refused",
+	  "[configfs][badinput]")
+{
+	const cfs::Client client = fresh();
+	client.create("x");
+	client.set_value("x", 7);
+	client.set_initial(3);
+	const std::string before = client.summary_raw();
+
+	struct Case {
+		std::string path;
+		int err;
+	};
+	const std::vector<Case> cases = {
+		{cfs::settings_path, EPERM},
+		{cfs::settings_path + std::string("/"), EPERM},
+		{cfs::value_path("x"), ENOTDIR},
+		{cfs::summary_path, ENOTDIR},
+		{cfs::initial_path, ENOTDIR},
+		{cfs::item_path("x") + "/.", EINVAL},
+		{cfs::item_path("missing"), ENOENT},
+	};
+	for (const auto &c : cases) {
+		INFO("rmdir " << c.path);
+		CHECK(rmdir_errno(c.path) == c.err);
+	}
+
+	CHECK(is_dir(cfs::settings_path));
+	CHECK(client.initial() == 3);
+	CHECK(client.summary_raw() == before);
+	CHECK(cfs::Client::list() == Strings{"x"});
+	CHECK(client.value("x") == 7);
+}
+
+TEST_CASE("configfs: unlink, rename, symlink, mknod and file creation are "
+	  "refused",
+	  "[configfs][badinput]")
+{
+	const cfs::Client client = fresh();
+	client.create("x");
+	client.set_value("x", 7);
+	const std::string before = client.summary_raw();
+	const std::string value = cfs::value_path("x");
+
+	CHECK(errno_if(::unlink(value.c_str())) == EPERM);
+	CHECK(errno_if(::unlink(cfs::summary_path)) == EPERM);
+	CHECK(errno_if(::unlink(cfs::item_path("x").c_str())) == EISDIR);
+	CHECK(errno_if(::rename(cfs::item_path("x").c_str(),
+				cfs::item_path("y").c_str())) == EPERM);
+	CHECK(errno_if(::rename(value.c_str(),
+				(cfs::item_path("x") + "/v2").c_str())) ==
+	      EPERM);
+	CHECK(errno_if(::symlink(value.c_str(),
+				 cfs::item_path("lnk").c_str())) == EPERM);
+	/* mknod(S_IFREG) is a create: EACCES like open(O_CREAT). */
+	CHECK(errno_if(::mknod(cfs::item_path("node").c_str(),
+			       S_IFREG | 0644, 0)) == EACCES);
+	CHECK(errno_if(::mknod(cfs::item_path("fifo").c_str(),
+			       S_IFIFO | 0644, 0)) == EPERM);
+	CHECK(open_errno(cfs::item_path("file"), O_WRONLY | O_CREAT) == EACCES);
+	CHECK(open_errno(cfs::item_path("x") + "/extra",
+			 O_WRONLY | O_CREAT) == EACCES);
+
+	for (const char *name : {"y", "lnk", "node", "fifo", "file"}) {
+		INFO(name);
+		CHECK(stat_errno(cfs::item_path(name)) == ENOENT);
+	}
+	CHECK(stat_errno(cfs::item_path("x") + "/extra") == ENOENT);
+	CHECK(client.summary_raw() == before);
+	CHECK(cfs::Client::list() == Strings{"x"});
+	CHECK(client.value("x") == 7);
+}
+
+TEST_CASE("configfs: a write from an inaccessible buffer gives EFAULT",
+	  "[configfs][badinput]")
+{
+	const cfs::Client client = fresh();
+	client.create("x");
+	client.set_value("x", 7);
+	client.set_initial(3);
+
+	const NoAccessPage page;
+	for (const std::string &path :
+	     {cfs::value_path("x"), std::string(cfs::initial_path)}) {
+		INFO(path);
+		const kuipc::Fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+		REQUIRE(fd.valid());
+		errno = 0;
+		CHECK(::write(fd.get(), page.get(), 2) == -1);
+		CHECK(errno == EFAULT);
+		errno = 0;
+		CHECK(::write(fd.get(), bad_address(1), 2) == -1);
+		CHECK(errno == EFAULT);
+	}
+	CHECK(client.value("x") == 7);
+	CHECK(client.initial() == 3);
+	CHECK(client.summary().entries == std::vector<cfs::Entry>{{"x", 7}});
+}
+
+TEST_CASE("configfs: ioctl and mmap on attribute files are refused",
+	  "[configfs][badinput]")
+{
+	const cfs::Client client = fresh();
+	client.create("x");
+	client.set_value("x", 7);
+	const std::string before = client.summary_raw();
+	const auto size = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+
+	for (const std::string &path :
+	     {cfs::value_path("x"), std::string(cfs::initial_path),
+	      std::string(cfs::summary_path)}) {
+		INFO(path);
+		const kuipc::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+		REQUIRE(fd.valid());
+		termios t{};
+		errno = 0;
+		CHECK(::ioctl(fd.get(), TCGETS, &t) == -1);
+		CHECK(errno == ENOTTY);
+		errno = 0;
+		void *m = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd.get(),
+				 0);
+		CHECK(m == MAP_FAILED);
+		CHECK(errno == ENODEV);
+		if (m != MAP_FAILED)
+			::munmap(m, size);
+	}
+	CHECK(client.summary_raw() == before);
+	CHECK(client.value("x") == 7);
+	CHECK(client.initial() == cfs::initial_default);
 }
 
 TEST_CASE("configfs: an unprivileged user can read but not change anything",

@@ -10,14 +10,18 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <exception>
 #include <functional>
 #include <future>
@@ -162,6 +166,61 @@ std::thread start_watcher(const char *path, int timeout_ms,
 	});
 }
 
+std::size_t page_size()
+{
+	return static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+}
+
+/* Two pages, the second inaccessible: for faults part-way through a copy. */
+class GuardedPage {
+public:
+	GuardedPage()
+		: size_(page_size()),
+		  base_(::mmap(nullptr, 2 * size_, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
+	{
+		if (base_ == MAP_FAILED)
+			kuipc::throw_errno("mmap");
+		if (::mprotect(guard(), size_, PROT_NONE) != 0) {
+			const int err = errno;
+			::munmap(base_, 2 * size_);
+			kuipc::throw_err(err, "mprotect");
+		}
+	}
+	GuardedPage(const GuardedPage &) = delete;
+	GuardedPage &operator=(const GuardedPage &) = delete;
+	GuardedPage(GuardedPage &&) = delete;
+	GuardedPage &operator=(GuardedPage &&) = delete;
+	~GuardedPage() { ::munmap(base_, 2 * size_); }
+
+	/* The last n accessible bytes: the byte after them faults. */
+	[[nodiscard]] char *tail(std::size_t n) const
+	{
+		return static_cast<char *>(base_) + size_ - n;
+	}
+	/* The inaccessible page. */
+	[[nodiscard]] char *guard() const
+	{
+		return static_cast<char *>(base_) + size_;
+	}
+
+private:
+	std::size_t size_;
+	void *base_;
+};
+
+/* write() of n bytes at buf to a fresh descriptor: 0 if all taken, or errno. */
+int write_raw(const char *path, const void *buf, std::size_t n)
+{
+	const kuipc::Fd fd(::open(path, O_WRONLY | O_CLOEXEC));
+	if (!fd)
+		return errno;
+	const ssize_t r = ::write(fd.get(), buf, n);
+	if (r < 0)
+		return errno;
+	return static_cast<std::size_t>(r) == n ? 0 : EIO;
+}
+
 } // namespace
 
 TEST_CASE("sysfs: value round trip, one accepted write counted per store",
@@ -286,6 +345,220 @@ TEST_CASE("sysfs: trigger accepts only \"1\"; anything else is EINVAL",
 	REQUIRE(write_file(sysfs::trigger_path, "1") == 0);
 	REQUIRE(write_file(sysfs::trigger_path, "1\n") == 0);
 	CHECK(c.event() == e0 + 2U * sysfs::step_default);
+}
+
+TEST_CASE("sysfs: a write of a page or more is refused whole, though its "
+	  "first page is a number",
+	  "[sysfs][badinput]")
+{
+	const sysfs::Client c;
+	quiet(c);
+	const std::size_t page = page_size();
+
+	/* Just inside: leading zeros up to one byte short of a page. */
+	REQUIRE(write_file(sysfs::value_path,
+			   std::string(page - 2, '0') + "5") == 0);
+	CHECK(c.value() == 5);
+	c.set_value(7);
+	const std::uint64_t w0 = c.writes();
+
+	/* sysfs hands store() only the first page of these: "0...05". */
+	const std::string head = std::string(page - 1, '0') + "5";
+	const std::vector<std::string> bad = {
+		head,
+		head + "x",
+		head + "\n",
+		std::string(page - 2, '0') + "5\n",
+		std::string(page - 1, '0') + "5" + std::string(page, '9'),
+	};
+	for (const auto &b : bad) {
+		INFO("write of " << b.size() << " bytes, \""
+				 << sysfs::escape(b.substr(page - 4)) << "\" at "
+				 << page - 4);
+		CHECK(write_file(sysfs::value_path, b) == EINVAL);
+		CHECK(c.value() == 7);
+	}
+	CHECK(c.writes() == w0);
+
+	/* The parameters' files are cut the same way. */
+	REQUIRE(write_file(sysfs::step_path,
+			   std::string(page - 2, '0') + "3") == 0);
+	CHECK(c.step() == 3);
+	quiet(c);
+	const std::string step_head = std::string(page - 1, '0') + "3";
+	CHECK(write_file(sysfs::step_path, step_head) == EINVAL);
+	CHECK(write_file(sysfs::step_path, step_head + "x") == EINVAL);
+	CHECK(c.step() == sysfs::step_default);
+	const std::string tick_head = std::string(page - 3, '0') + "100";
+	CHECK(write_file(sysfs::tick_ms_path, tick_head + "junk") == EINVAL);
+	CHECK(c.tick_ms() == sysfs::tick_ms_off);
+}
+
+TEST_CASE("sysfs: trigger takes only the exact text \"1\", not \"+1\" or "
+	  "\"01\"",
+	  "[sysfs][badinput]")
+{
+	const sysfs::Client c;
+	quiet(c);
+	const std::uint64_t e0 = c.event();
+
+	const std::vector<std::string> bad = {
+		"+1", "01", "0001", "+1\n", "01\n", "1\r\n", "0x1", "1.0",
+		std::string("1\0", 2), std::string("1\0" "\n", 3),
+	};
+	for (const auto &b : bad) {
+		INFO("write \"" << sysfs::escape(b) << "\"");
+		CHECK(write_file(sysfs::trigger_path, b) == EINVAL);
+		CHECK(c.event() == e0);
+	}
+	REQUIRE(write_file(sysfs::trigger_path, "1") == 0);
+	CHECK(c.event() == e0 + sysfs::step_default);
+}
+
+TEST_CASE("sysfs: value in another base or notation is refused; leading zeros "
+	  "stay decimal",
+	  "[sysfs][badinput]")
+{
+	const sysfs::Client c;
+	c.set_value(7);
+	const std::uint64_t w0 = c.writes();
+
+	const std::vector<std::string> bad = {
+		"0X10\n", "0b1\n",   "0o7\n",  "1e3\n",	 "1_000\n", "1,5\n",
+		"+-1\n",  "-+1\n",   "--1\n",  "++1\n",	 "\xd9\xa3\n",
+		"-01001\n", "+01001\n", "\t5\n", "5\t\n", "5\r\n",
+	};
+	for (const auto &b : bad) {
+		INFO("write \"" << sysfs::escape(b) << "\"");
+		CHECK(write_file(sysfs::value_path, b) == EINVAL);
+		CHECK(c.value() == 7);
+	}
+	CHECK(c.writes() == w0);
+
+	/* Base 10 throughout: "010" is ten, not eight. */
+	const std::vector<std::pair<std::string, int>> good = {
+		{"010\n", 10},
+		{"-0\n", 0},
+		{"-01000\n", sysfs::value_min},
+		{"+01000\n", sysfs::value_max},
+	};
+	for (const auto &[text, want] : good) {
+		INFO("write \"" << sysfs::escape(text) << "\"");
+		REQUIRE(write_file(sysfs::value_path, text) == 0);
+		CHECK(c.value() == want);
+	}
+	CHECK(c.writes() == w0 + good.size());
+}
+
+TEST_CASE("sysfs: a bad user buffer gives EFAULT and changes nothing",
+	  "[sysfs][badinput]")
+{
+	const sysfs::Client c;
+	quiet(c);
+	c.set_value(7);
+	c.set_label("keep");
+	const std::uint64_t w0 = c.writes();
+	const std::uint64_t e0 = c.event();
+
+	/* A whole inaccessible buffer, and one that faults after "42". */
+	const GuardedPage page;
+	char *edge = page.tail(2);
+	std::memcpy(edge, "42", 2);
+	for (const char *path :
+	     {sysfs::value_path, sysfs::label_path, sysfs::trigger_path}) {
+		INFO(path);
+		CHECK(write_raw(path, page.guard(), 2) == EFAULT);
+		CHECK(write_raw(path, edge, 4) == EFAULT);
+	}
+	std::memcpy(page.tail(1), "1", 1);
+	CHECK(write_raw(sysfs::trigger_path, page.tail(1), 2) == EFAULT);
+	CHECK(c.value() == 7);
+	CHECK(c.label() == "keep");
+	CHECK(c.writes() == w0);
+	CHECK(c.event() == e0);
+
+	/* A read into an inaccessible buffer fails too, and changes nothing. */
+	{
+		const kuipc::Fd fd(::open(sysfs::value_path,
+					  O_RDONLY | O_CLOEXEC));
+		REQUIRE(fd);
+		errno = 0;
+		CHECK(::read(fd.get(), page.guard(), 16) == -1);
+		CHECK(errno == EFAULT);
+	}
+	CHECK(c.value() == 7);
+	CHECK(c.writes() == w0);
+}
+
+TEST_CASE("sysfs: ioctl and mmap on attribute files are refused",
+	  "[sysfs][badinput]")
+{
+	const sysfs::Client c;
+	quiet(c);
+	c.set_value(7);
+	const std::uint64_t w0 = c.writes();
+	const std::uint64_t e0 = c.event();
+
+	for (const char *path : {sysfs::value_path, sysfs::event_path,
+				 sysfs::step_path}) {
+		INFO(path);
+		const kuipc::Fd fd(::open(path, O_RDONLY | O_CLOEXEC));
+		REQUIRE(fd);
+		termios t{};
+		errno = 0;
+		CHECK(::ioctl(fd.get(), TCGETS, &t) == -1);
+		CHECK(errno == ENOTTY);
+		errno = 0;
+		void *m = ::mmap(nullptr, page_size(), PROT_READ, MAP_SHARED,
+				 fd.get(), 0);
+		CHECK(m == MAP_FAILED);
+		CHECK(errno == ENODEV);
+		if (m != MAP_FAILED)
+			::munmap(m, page_size());
+	}
+	CHECK(c.value() == 7);
+	CHECK(c.writes() == w0);
+	CHECK(c.event() == e0);
+	CHECK(c.step() == sysfs::step_default);
+}
+
+TEST_CASE("sysfs: parameters in another base or with spaces are refused; "
+	  "their bounds are taken",
+	  "[sysfs][badinput]")
+{
+	const sysfs::Client c;
+	quiet(c);
+
+	const std::vector<std::string> bad_step = {
+		"0x5", "05x", "1e1", " 5", "5 ", "5\n\n", "-0", "+-5", "\t5",
+	};
+	for (const auto &b : bad_step) {
+		INFO("step \"" << sysfs::escape(b) << "\"");
+		CHECK(write_file(sysfs::step_path, b) == EINVAL);
+		CHECK(c.step() == sysfs::step_default);
+	}
+	const std::vector<std::string> bad_tick = {
+		"0x64", "100 ", "1e2", "+-100", "-0x1", "4294967296",
+	};
+	for (const auto &b : bad_tick) {
+		INFO("tick_ms \"" << sysfs::escape(b) << "\"");
+		CHECK(write_file(sysfs::tick_ms_path, b) == EINVAL);
+		CHECK(c.tick_ms() == sysfs::tick_ms_off);
+	}
+
+	/* Both ends of each range, spelt with a sign or leading zeros. */
+	REQUIRE(write_file(sysfs::step_path,
+			   "+" + std::to_string(sysfs::step_min)) == 0);
+	CHECK(c.step() == sysfs::step_min);
+	REQUIRE(write_file(sysfs::step_path,
+			   "0" + std::to_string(sysfs::step_max) + "\n") == 0);
+	CHECK(c.step() == sysfs::step_max);
+	REQUIRE(write_file(sysfs::tick_ms_path,
+			   std::to_string(sysfs::tick_ms_max)) == 0);
+	CHECK(c.tick_ms() == sysfs::tick_ms_max);
+	quiet(c);
+	CHECK(c.step() == sysfs::step_default);
+	CHECK(c.tick_ms() == sysfs::tick_ms_off);
 }
 
 TEST_CASE("sysfs: file modes; read-only and write-only hold even for root",

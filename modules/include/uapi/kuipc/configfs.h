@@ -43,12 +43,14 @@
  *		trailing '\n': "42", "-7\n", "+3", "007"
  *	anything else, of any length -> EINVAL ("\n", "abc", "1.5", "0x10",
  *		" 4", "4 ", "4\n\n", "4\0009", "99999999999x")
+ *	more than KUIPC_CONFIGFS_WRITE_MAX bytes in one write() -> EINVAL
+ *		(configfs cuts a write() at 4095 bytes without telling the
+ *		module, so a longer text could otherwise pass as its head)
  *	a decimal integer outside [KUIPC_CONFIGFS_VALUE_MIN,
  *		KUIPC_CONFIGFS_VALUE_MAX], including ones beyond int -> ERANGE
  *	not privileged (the file is 0644, owner root) -> EACCES at open()
  *	a write() of 0 bytes -> EFAULT (configfs itself, without calling
  *		the module; seen on 6.1 and 6.12)
- *	configfs passes at most 4095 bytes of one write() to the module.
  *
  * While any item exists, or any attribute file of the subsystem is open,
  * configfs holds a reference on the module: delete_module(2) fails with
@@ -82,6 +84,9 @@
 
 /* Item names: at most this many bytes, each passing the test below. */
 #define KUIPC_CONFIGFS_NAME_MAX 32U
+
+/* The longest write() to value or initial that is parsed at all. */
+#define KUIPC_CONFIGFS_WRITE_MAX 4094U
 
 /* At most this many items exist at a time. */
 #define KUIPC_CONFIGFS_MAX_ITEMS 64U

@@ -26,11 +26,13 @@
  *	   parameter is not KUIPC_SYSFS_TICK_MS_OFF.
  * trigger (KUIPC_SYSFS_TRIGGER_MODE, write-only)  writing
  *	   KUIPC_SYSFS_TRIGGER_FIRE ("1" or "1\n") advances event once and
- *	   returns after the notification was sent. Anything else -> EINVAL.
+ *	   returns after the notification was sent. Anything else, including
+ *	   "+1" and "01" -> EINVAL.
  *
  * A write of zero bytes never reaches the module: it returns 0 and changes
- * nothing. sysfs cuts a write longer than a page to its first page; no
- * valid text here is that long, so such a write fails with EINVAL.
+ * nothing. sysfs cuts a write longer than a page to its first page without
+ * telling the module, so a write of a page or more fails with EINVAL (also
+ * for the parameters), even when its first page alone would be valid.
  * Opening a file in a direction its mode lacks fails with EACCES, for root
  * too; a user other than root can open none of them for writing (EACCES).
  *
