@@ -18,7 +18,7 @@ import re
 
 from . import build
 
-_LINK = re.compile(r"\[([^\]]+)\]\((\.\./(?:modules|userspace|scripts)/"
+_LINK = re.compile(r"\[([^\]\n]+)\]\((\.\./(?:modules|userspace|scripts)/"
                    r"[^)#\s]+)#L(\d+)(?:\s+\"([^\"]+)\")?\)")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_:]*")
 
