@@ -261,7 +261,7 @@ static bool kuipc_umh_valid_text(const char *s, size_t len)
 
 /* Copy in and check a request; fill in req. Nothing is run yet. */
 static int kuipc_umh_prepare(struct kuipc_umh_req *req,
-			     const struct kuipc_umh_request __user *ureq)
+			     struct kuipc_umh_request __user *ureq)
 {
 	struct kuipc_umh_request *r = &req->r;
 
@@ -296,6 +296,14 @@ static int kuipc_umh_prepare(struct kuipc_umh_req *req,
 		pr_debug("trigger: argument is not UTF-8 text without NUL\n");
 		return -EINVAL;
 	}
+	/*
+	 * The result is written back into the caller's struct: find out now
+	 * whether it can be, so that a bad address runs nothing and uses no
+	 * id. flags is zero already; the other output fields start as zero.
+	 */
+	if (clear_user(&ureq->flags, sizeof(*r) -
+		       offsetof(struct kuipc_umh_request, flags)))
+		return -EFAULT;
 
 	req->timeout_jiffies = msecs_to_jiffies(r->timeout_ms ?:
 						KUIPC_UMH_TIMEOUT_DEFAULT_MS);
@@ -462,7 +470,9 @@ static ssize_t kuipc_umh_write(struct file *file, const char __user *buf,
 	if (!space || space == kbuf)
 		goto out;
 	*space = '\0';
-	if (kstrtou64(kbuf, 10, &id))
+	/* Digits only: kstrtou64() alone also takes "+1", "1\n" and "1\0x". */
+	if (strspn(kbuf, "0123456789") != (size_t)(space - kbuf) ||
+	    kstrtou64(kbuf, 10, &id))
 		goto out;
 	len = count - (space + 1 - kbuf);
 	if (len > KUIPC_UMH_OUTPUT_MAX)

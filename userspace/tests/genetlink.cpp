@@ -17,6 +17,7 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <set>
@@ -429,6 +430,306 @@ TEST_CASE("genetlink: a non-zero reserved header byte gives EINVAL", "[genetlink
 	REQUIRE(e.has_value());
 	CHECK(e->err() == EINVAL);
 	CHECK_FALSE(e->extack().empty());
+	check_unchanged(c, sub, before);
+}
+
+TEST_CASE("genetlink: bytes after the last attribute give EINVAL", "[genetlink][badinput]")
+{
+	gn::Client c;
+	gn::Subscriber sub;
+	const gn::Value before = settle(c, sub, 84);
+
+	/* 2 and 3 stray bytes, and 4 zero bytes: an attribute of length 0. */
+	for (const size_t n : {size_t{2}, size_t{3}, size_t{4}}) {
+		INFO(n << " bytes after a valid VALUE");
+		const auto e = refusal([&] {
+			c.request(
+				KUIPC_GENETLINK_CMD_SET, 0,
+				[&](nl_msg *msg) {
+					REQUIRE(nla_put_u32(msg, KUIPC_GENETLINK_A_VALUE, 901) == 0);
+					void *tail = nlmsg_reserve(msg, n, 1);
+					REQUIRE(tail != nullptr);
+					std::memset(tail, n == 4 ? 0 : 'x', n);
+				},
+				{});
+		});
+		REQUIRE(e.has_value());
+		CHECK(e->err() == EINVAL);
+		CHECK(e->extack() == "bytes leftover after parsing attributes");
+	}
+	check_unchanged(c, sub, before);
+}
+
+TEST_CASE("genetlink: an attribute longer than what is left of the message gives EINVAL",
+	  "[genetlink][badinput]")
+{
+	gn::Client c;
+	gn::Subscriber sub;
+	const gn::Value before = settle(c, sub, 85);
+
+	/* The VALUE's last two bytes cut off: its header says 8, 6 arrive. */
+	auto e = refusal([&] {
+		c.request(
+			KUIPC_GENETLINK_CMD_SET, 0,
+			[&](nl_msg *msg) {
+				REQUIRE(nla_put_u32(msg, KUIPC_GENETLINK_A_VALUE, 902) == 0);
+				nlmsg_hdr(msg)->nlmsg_len -= 2;
+			},
+			{});
+	});
+	REQUIRE(e.has_value());
+	CHECK(e->err() == EINVAL);
+	CHECK(e->extack() == "bytes leftover after parsing attributes");
+
+	/* A whole VALUE whose header claims far more than the message holds. */
+	e = refusal([&] {
+		c.request(
+			KUIPC_GENETLINK_CMD_SET, 0,
+			[&](nl_msg *msg) {
+				nlattr *nla = static_cast<nlattr *>(nlmsg_tail(nlmsg_hdr(msg)));
+				REQUIRE(nla_put_u32(msg, KUIPC_GENETLINK_A_VALUE, 903) == 0);
+				nla->nla_len = 200;
+			},
+			{});
+	});
+	REQUIRE(e.has_value());
+	CHECK(e->err() == EINVAL);
+	CHECK(e->extack() == "bytes leftover after parsing attributes");
+
+	/* And one shorter than an attribute header. */
+	e = refusal([&] {
+		c.request(
+			KUIPC_GENETLINK_CMD_SET, 0,
+			[&](nl_msg *msg) {
+				nlattr *nla = static_cast<nlattr *>(nlmsg_tail(nlmsg_hdr(msg)));
+				REQUIRE(nla_put_u32(msg, KUIPC_GENETLINK_A_VALUE, 904) == 0);
+				nla->nla_len = NLA_HDRLEN - 1;
+			},
+			{});
+	});
+	REQUIRE(e.has_value());
+	CHECK(e->err() == EINVAL);
+	CHECK(e->extack() == "bytes leftover after parsing attributes");
+
+	check_unchanged(c, sub, before);
+}
+
+TEST_CASE("genetlink: a message cut inside the genetlink header gives EINVAL",
+	  "[genetlink][badinput]")
+{
+	gn::Client c;
+	gn::Subscriber sub;
+	const gn::Value before = settle(c, sub, 86);
+
+	/* No genlmsghdr at all, then all of it but one byte. */
+	for (const uint32_t keep : {uint32_t{0}, uint32_t{GENL_HDRLEN - 1}}) {
+		INFO(keep << " bytes of the genetlink header");
+		const auto e = refusal([&] {
+			c.request(
+				KUIPC_GENETLINK_CMD_SET, 0,
+				[&](nl_msg *msg) {
+					REQUIRE(nla_put_u32(msg, KUIPC_GENETLINK_A_VALUE, 905) == 0);
+					nlmsg_hdr(msg)->nlmsg_len = NLMSG_HDRLEN + keep;
+				},
+				{});
+		});
+		REQUIRE(e.has_value());
+		CHECK(e->err() == EINVAL);
+	}
+	check_unchanged(c, sub, before);
+}
+
+TEST_CASE("genetlink: a VALUE marked as nested gives EINVAL at the attribute",
+	  "[genetlink][badinput]")
+{
+	gn::Client c;
+	gn::Subscriber sub;
+	const gn::Value before = settle(c, sub, 87);
+
+	/* A proper u32, but with NLA_F_NESTED set in its type. */
+	uint32_t at = 0;
+	auto e = refusal([&] {
+		c.request(
+			KUIPC_GENETLINK_CMD_SET, 0,
+			[&](nl_msg *msg) {
+				at = next_attr_offset(msg);
+				const uint32_t v = 906;
+				REQUIRE(nla_put(msg, KUIPC_GENETLINK_A_VALUE | NLA_F_NESTED,
+						sizeof(v), &v) == 0);
+			},
+			{});
+	});
+	REQUIRE(e.has_value());
+	CHECK(e->err() == EINVAL);
+	CHECK(e->extack() == "NLA_F_NESTED not expected");
+	CHECK(e->bad_attr_offset() == std::optional<uint32_t>(at));
+
+	/* A nest of attributes where the u32 should be. */
+	e = refusal([&] {
+		c.request(
+			KUIPC_GENETLINK_CMD_SET, 0,
+			[&](nl_msg *msg) {
+				at = next_attr_offset(msg);
+				nlattr *nest = nla_nest_start(msg, KUIPC_GENETLINK_A_VALUE);
+				REQUIRE(nest != nullptr);
+				REQUIRE(nla_put_u32(msg, KUIPC_GENETLINK_A_VALUE, 907) == 0);
+				REQUIRE(nla_put_string(msg, KUIPC_GENETLINK_A_STRING, "in") == 0);
+				REQUIRE(nla_nest_end(msg, nest) == 0);
+				nest->nla_type |= NLA_F_NESTED;
+			},
+			{});
+	});
+	REQUIRE(e.has_value());
+	CHECK(e->err() == EINVAL);
+	CHECK_FALSE(e->extack().empty());
+	CHECK(e->bad_attr_offset() == std::optional<uint32_t>(at));
+
+	check_unchanged(c, sub, before);
+}
+
+TEST_CASE("genetlink: attribute id 0 (UNSPEC) gives EINVAL at the attribute",
+	  "[genetlink][badinput]")
+{
+	gn::Client c;
+	gn::Subscriber sub;
+	const gn::Value before = settle(c, sub, 88);
+
+	for (const uint8_t cmd : {uint8_t{KUIPC_GENETLINK_CMD_SET},
+				  uint8_t{KUIPC_GENETLINK_CMD_ECHO}}) {
+		INFO("command " << int{cmd});
+		uint32_t at = 0;
+		const auto e = refusal([&] {
+			c.request(
+				cmd, 0,
+				[&](nl_msg *msg) {
+					if (cmd == KUIPC_GENETLINK_CMD_SET)
+						REQUIRE(nla_put_u32(msg, KUIPC_GENETLINK_A_VALUE,
+								    908) == 0);
+					else
+						REQUIRE(nla_put_string(msg, KUIPC_GENETLINK_A_STRING,
+								       "x") == 0);
+					at = next_attr_offset(msg);
+					REQUIRE(nla_put_u32(msg, KUIPC_GENETLINK_A_UNSPEC, 908) == 0);
+				},
+				{});
+		});
+		REQUIRE(e.has_value());
+		CHECK(e->err() == EINVAL);
+		CHECK(e->extack() == "Unknown attribute type");
+		CHECK(e->bad_attr_offset() == std::optional<uint32_t>(at));
+	}
+	check_unchanged(c, sub, before);
+}
+
+TEST_CASE("genetlink: a duplicated VALUE is refused if either copy is out of range",
+	  "[genetlink][badinput]")
+{
+	gn::Client c;
+	gn::Subscriber sub;
+	const gn::Value before = settle(c, sub, 89);
+
+	constexpr uint32_t good = 909;
+	constexpr uint32_t bad = KUIPC_GENETLINK_VALUE_MAX + 1;
+	for (const bool bad_first : {true, false}) {
+		INFO((bad_first ? "out-of-range copy first" : "out-of-range copy last"));
+		uint32_t at = 0;
+		const auto e = refusal([&] {
+			c.request(
+				KUIPC_GENETLINK_CMD_SET, 0,
+				[&](nl_msg *msg) {
+					for (const bool this_bad : {bad_first, !bad_first}) {
+						if (this_bad)
+							at = next_attr_offset(msg);
+						REQUIRE(nla_put_u32(msg, KUIPC_GENETLINK_A_VALUE,
+								    this_bad ? bad : good) == 0);
+					}
+				},
+				{});
+		});
+		REQUIRE(e.has_value());
+		CHECK(e->err() == ERANGE);
+		CHECK_FALSE(e->extack().empty());
+		CHECK(e->bad_attr_offset() == std::optional<uint32_t>(at));
+	}
+	check_unchanged(c, sub, before);
+}
+
+TEST_CASE("genetlink: an empty STRING attribute gives EINVAL at the attribute",
+	  "[genetlink][badinput]")
+{
+	gn::Client c;
+	gn::Subscriber sub;
+	const gn::Value before = settle(c, sub, 90);
+
+	uint32_t at = 0;
+	const auto e = refusal([&] {
+		c.request(
+			KUIPC_GENETLINK_CMD_ECHO, 0,
+			[&](nl_msg *msg) {
+				at = next_attr_offset(msg);
+				REQUIRE(nla_put(msg, KUIPC_GENETLINK_A_STRING, 0, nullptr) == 0);
+			},
+			[](nl_msg *) { FAIL("an ECHO reply to an empty attribute"); });
+	});
+	REQUIRE(e.has_value());
+	CHECK(e->err() == EINVAL);
+	CHECK_FALSE(e->extack().empty());
+	CHECK(e->bad_attr_offset() == std::optional<uint32_t>(at));
+
+	/* The shortest valid string is its NUL alone. */
+	CHECK(c.echo("").empty());
+	check_unchanged(c, sub, before);
+}
+
+TEST_CASE("genetlink: a STRING over the limit gives ERANGE even with a NUL early on",
+	  "[genetlink][badinput]")
+{
+	gn::Client c;
+	gn::Subscriber sub;
+	const gn::Value before = settle(c, sub, 91);
+
+	/*
+	 * "ab", NUL, then filler up to one byte past the limit, then NUL. The
+	 * NUL is there, so this is not EINVAL like a string without one: the
+	 * policy's length check refuses it with ERANGE.
+	 */
+	std::string bytes = std::string("ab") + '\0';
+	bytes.resize(KUIPC_GENETLINK_STRING_MAX + 1, 'z');
+	bytes += '\0';
+	uint32_t at = 0;
+	const auto e = refusal([&] {
+		c.request(
+			KUIPC_GENETLINK_CMD_ECHO, 0,
+			[&](nl_msg *msg) {
+				at = next_attr_offset(msg);
+				REQUIRE(nla_put(msg, KUIPC_GENETLINK_A_STRING,
+						static_cast<int>(bytes.size()), bytes.data()) == 0);
+			},
+			[](nl_msg *) { FAIL("an ECHO reply to an over-long attribute"); });
+	});
+	REQUIRE(e.has_value());
+	CHECK(e->err() == ERANGE);
+	CHECK_FALSE(e->extack().empty());
+	CHECK(e->bad_attr_offset() == std::optional<uint32_t>(at));
+
+	/* Exactly at the limit, the same shape is accepted; the string ends
+	 * at its first NUL. */
+	bytes.resize(KUIPC_GENETLINK_STRING_MAX);
+	bytes += '\0';
+	std::optional<std::string> answer;
+	c.request(
+		KUIPC_GENETLINK_CMD_ECHO, 0,
+		[&](nl_msg *msg) {
+			REQUIRE(nla_put(msg, KUIPC_GENETLINK_A_STRING,
+					static_cast<int>(bytes.size()), bytes.data()) == 0);
+		},
+		[&](nl_msg *msg) {
+			nlattr *a = nlmsg_find_attr(nlmsg_hdr(msg), GENL_HDRLEN,
+						    KUIPC_GENETLINK_A_STRING);
+			if (a != nullptr)
+				answer = nla_get_string(a);
+		});
+	CHECK(answer == std::optional<std::string>("ab"));
 	check_unchanged(c, sub, before);
 }
 

@@ -9,6 +9,8 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,9 +20,11 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <latch>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <system_error>
@@ -201,6 +205,161 @@ Stats stats_when(Client &c, const std::function<bool(const Stats &)> &done, int 
 	return s;
 }
 
+/* A counter of the kernel's UDP layer: the "Udp:" lines of /proc/net/snmp. */
+std::uint64_t udp_mib(const std::string &name)
+{
+	std::istringstream is(kuipc::test::read_file("/proc/net/snmp"));
+	std::vector<std::string> names;
+	for (std::string line; std::getline(is, line);) {
+		std::istringstream ls(line);
+		std::string proto;
+		if (!(ls >> proto) || proto != "Udp:")
+			continue;
+		std::vector<std::string> fields;
+		for (std::string f; ls >> f;)
+			fields.push_back(f);
+		if (names.empty()) {
+			names = fields;
+			continue;
+		}
+		for (size_t i = 0; i < names.size() && i < fields.size(); ++i)
+			if (names[i] == name)
+				return std::stoull(fields[i]);
+	}
+	throw kuipc::Error(ENOENT, "no Udp " + name + " in /proc/net/snmp");
+}
+
+/*
+ * A UDP datagram from 127.0.0.1:sport to the module, made by hand: the
+ * 8-byte UDP header with the right length and checksum, then payload. The
+ * tests then get a field of it wrong and send it with RawUdp.
+ */
+std::string udp_datagram(std::uint16_t sport, const std::string &payload)
+{
+	udphdr h{};
+	h.source = htons(sport);
+	h.dest = htons(default_port);
+	h.len = htons(static_cast<std::uint16_t>(sizeof(h) + payload.size()));
+	std::string d(sizeof(h), '\0');
+	std::memcpy(d.data(), &h, sizeof(h));
+	d += payload;
+
+	/* RFC 768: over the IPv4 pseudo header (both addresses 127.0.0.1,
+	 * protocol, UDP length) and the datagram, in 16-bit words. */
+	std::uint32_t sum = 2 * ((KUIPC_UDP_ADDR >> 16) + (KUIPC_UDP_ADDR & 0xffff)) +
+			    IPPROTO_UDP + static_cast<std::uint32_t>(d.size());
+	for (size_t i = 0; i < d.size(); i += 2) {
+		const auto hi = static_cast<unsigned char>(d[i]);
+		const auto lo = i + 1 < d.size() ? static_cast<unsigned char>(d[i + 1]) : 0U;
+		sum += (hi << 8) | lo;
+	}
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	std::uint16_t check = static_cast<std::uint16_t>(~sum);
+	if (check == 0)
+		check = 0xffff; /* 0 means "no checksum" */
+	h.check = htons(check);
+	std::memcpy(d.data(), &h, sizeof(h));
+	return d;
+}
+
+/* The UDP header's length or checksum field of a datagram, set to v. */
+void set_udp_field(std::string &d, size_t offset, std::uint16_t v)
+{
+	const std::uint16_t be = htons(v);
+	std::memcpy(d.data() + offset, &be, sizeof(be));
+}
+
+/*
+ * A raw IPv4 socket (root only): the kernel adds the IP header, the test
+ * supplies everything from the UDP header on, so any of it can be wrong.
+ */
+class RawUdp {
+public:
+	RawUdp() : fd_(::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_UDP))
+	{
+		if (!fd_)
+			kuipc::throw_errno("socket(AF_INET, SOCK_RAW, IPPROTO_UDP)");
+	}
+
+	void send(const std::string &packet)
+	{
+		sockaddr_in sa{};
+		sa.sin_family = AF_INET;
+		sa.sin_addr.s_addr = htonl(KUIPC_UDP_ADDR);
+		// NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
+		const auto *to = reinterpret_cast<const sockaddr *>(&sa);
+		const ssize_t n =
+			::sendto(fd_.get(), packet.data(), packet.size(), 0, to, sizeof(sa));
+		if (n < 0)
+			kuipc::throw_errno("sendto raw UDP");
+		if (static_cast<size_t>(n) != packet.size())
+			kuipc::throw_err(EIO, "short raw send");
+	}
+
+private:
+	kuipc::Fd fd_;
+};
+
+/* The port a bound socket got. */
+std::uint16_t local_port(int fd)
+{
+	sockaddr_in sa{};
+	socklen_t len = sizeof(sa);
+	// NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
+	if (::getsockname(fd, reinterpret_cast<sockaddr *>(&sa), &len) != 0)
+		kuipc::throw_errno("getsockname");
+	return ntohs(sa.sin_port);
+}
+
+/* One datagram arriving on fd within timeout_ms, or nothing. */
+std::optional<std::string> receive_on(int fd, int timeout_ms)
+{
+	pollfd pfd{fd, POLLIN, 0};
+	if (::poll(&pfd, 1, timeout_ms) != 1)
+		return std::nullopt;
+	std::string buf(KUIPC_UDP_DGRAM_MAX, '\0');
+	const ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
+	if (n < 0)
+		return std::nullopt;
+	buf.resize(static_cast<size_t>(n));
+	return buf;
+}
+
+/*
+ * Send the UDP packet make(source port) that the kernel's UDP layer must
+ * drop (it counts it in the Udp counter mib) and check that the module
+ * never saw it: its counters move only by the STATS requests that read
+ * them, and no reply comes back to the source port.
+ */
+void check_dropped_by_kernel(const std::function<std::string(std::uint16_t)> &make,
+			     const char *mib)
+{
+	const Bound replies = bind_port(KUIPC_UDP_ADDR, 0);
+	REQUIRE(replies.err == 0);
+	const std::string packet = make(local_port(replies.fd.get()));
+	Client c(default_port, timeout_ms);
+	RawUdp raw;
+	const Stats s0 = c.stats();
+	const std::uint64_t mib0 = udp_mib(mib);
+
+	raw.send(packet);
+	const auto deadline = Clock::now() + std::chrono::seconds(5);
+	while (udp_mib(mib) == mib0 && Clock::now() < deadline)
+		std::this_thread::yield();
+	REQUIRE(udp_mib(mib) == mib0 + 1);
+
+	const Stats s1 = c.stats();
+	CHECK(s1.requests == s0.requests + 1);
+	CHECK(s1.rx_bytes == s0.rx_bytes + hdr_size);
+	CHECK(s1.replies == s0.replies + 1);
+	CHECK(s1.dropped == s0.dropped);
+	CHECK(s1.rejected == s0.rejected);
+	CHECK(s1.send_errors == s0.send_errors);
+	CHECK_FALSE(receive_on(replies.fd.get(), 0).has_value());
+	CHECK(c.echo("served as before") == "served as before");
+}
+
 } // namespace
 
 TEST_CASE("udp: ECHO returns the payload for sizes from 0 bytes to the largest datagram",
@@ -375,6 +534,186 @@ TEST_CASE("udp: datagrams that are not requests are dropped without a reply and 
 		CHECK(c.stale_replies() == 0);
 		CHECK_FALSE(c.any_datagram(0));
 	}
+	CHECK(c.echo("served as before") == "served as before");
+}
+
+TEST_CASE("udp: a datagram with a wrong UDP checksum never reaches the module",
+	  "[udp][badinput]")
+{
+	check_dropped_by_kernel(
+		[](std::uint16_t sport) {
+			std::string d = udp_datagram(
+				sport, kuipc::udp::encode_request(KUIPC_UDP_OP_ECHO, 1, "sum"));
+			const size_t at = offsetof(udphdr, check);
+			std::uint16_t be = 0;
+			std::memcpy(&be, d.data() + at, sizeof(be));
+			/* Off by 0x100, never 0 (which would mean "no checksum"). */
+			auto bad = static_cast<std::uint16_t>(ntohs(be) ^ 0x0100);
+			if (bad == 0)
+				bad = static_cast<std::uint16_t>(ntohs(be) ^ 0x0200);
+			set_udp_field(d, at, bad);
+			return d;
+		},
+		"InCsumErrors");
+}
+
+TEST_CASE("udp: a UDP length field beyond the end of the packet is dropped by the kernel",
+	  "[udp][badinput]")
+{
+	check_dropped_by_kernel(
+		[](std::uint16_t sport) {
+			std::string d = udp_datagram(
+				sport, kuipc::udp::encode_request(KUIPC_UDP_OP_ECHO, 2, "long"));
+			set_udp_field(d, offsetof(udphdr, len),
+				      static_cast<std::uint16_t>(d.size() + 1));
+			return d;
+		},
+		"InErrors");
+}
+
+TEST_CASE("udp: a UDP length field below the 8-byte UDP header is dropped by the kernel",
+	  "[udp][badinput]")
+{
+	check_dropped_by_kernel(
+		[](std::uint16_t sport) {
+			std::string d = udp_datagram(
+				sport, kuipc::udp::encode_request(KUIPC_UDP_OP_ECHO, 3, "short"));
+			set_udp_field(d, offsetof(udphdr, len),
+				      static_cast<std::uint16_t>(sizeof(udphdr) - 1));
+			return d;
+		},
+		"InErrors");
+}
+
+TEST_CASE("udp: a packet too short to hold a UDP header is dropped by the kernel",
+	  "[udp][badinput]")
+{
+	/* Source and destination port, then the packet ends. */
+	check_dropped_by_kernel(
+		[](std::uint16_t sport) { return udp_datagram(sport, "").substr(0, 4); },
+		"InErrors");
+}
+
+TEST_CASE("udp: bytes past the UDP length are cut off before the module reads",
+	  "[udp][badinput]")
+{
+	const Bound replies = bind_port(KUIPC_UDP_ADDR, 0);
+	REQUIRE(replies.err == 0);
+	const std::uint16_t sport = local_port(replies.fd.get());
+	Client c(default_port, timeout_ms);
+	RawUdp raw;
+
+	/* A whole request, then garbage inside the IP packet but beyond the
+	 * UDP length: the module gets the request alone and answers it. */
+	Stats s0 = c.stats();
+	std::string req = kuipc::udp::encode_request(KUIPC_UDP_OP_ECHO, 41, "abc");
+	raw.send(udp_datagram(sport, req) + "garbage");
+	auto reply = receive_on(replies.fd.get(), timeout_ms);
+	REQUIRE(reply.has_value());
+	Reply r = kuipc::udp::decode_reply(*reply);
+	CHECK(r.seq == 41);
+	CHECK(r.status == 0);
+	CHECK(r.payload == "abc");
+	Stats s1 = c.stats();
+	CHECK(s1.requests == s0.requests + 2);
+	CHECK(s1.rx_bytes == s0.rx_bytes + req.size() + hdr_size);
+	CHECK(s1.rejected == s0.rejected);
+	CHECK(s1.dropped == s0.dropped);
+
+	/* A UDP length that ends inside the payload: the module sees a
+	 * request whose len is one more than what arrived. */
+	s0 = s1;
+	req = kuipc::udp::encode_request(KUIPC_UDP_OP_ECHO, 42, "abc");
+	std::string d = udp_datagram(sport, req.substr(0, req.size() - 1));
+	d += req.back();
+	raw.send(d);
+	reply = receive_on(replies.fd.get(), timeout_ms);
+	REQUIRE(reply.has_value());
+	r = kuipc::udp::decode_reply(*reply);
+	CHECK(r.seq == 42);
+	CHECK(r.status == EBADMSG);
+	CHECK(r.payload.empty());
+	s1 = c.stats();
+	CHECK(s1.requests == s0.requests + 2);
+	CHECK(s1.rx_bytes == s0.rx_bytes + req.size() - 1 + hdr_size);
+	CHECK(s1.rejected == s0.rejected + 1);
+	CHECK(s1.dropped == s0.dropped);
+	CHECK_FALSE(receive_on(replies.fd.get(), 0).has_value());
+}
+
+TEST_CASE("udp: a request from source port 0 gets no reply and counts a send error",
+	  "[udp][badinput]")
+{
+	Client c(default_port, timeout_ms);
+	RawUdp raw;
+	const Stats s0 = c.stats();
+
+	const std::string req = kuipc::udp::encode_request(KUIPC_UDP_OP_ECHO, 5, "zero");
+	raw.send(udp_datagram(0, req));
+	int polls = 0;
+	const Stats s1 = stats_when(
+		c, [&](const Stats &s) { return s.send_errors > s0.send_errors; }, polls);
+
+	/* Received and valid, but port 0 cannot be sent to: the reply is
+	 * counted as refused, not retried, and nothing else changes. */
+	CHECK(s1.send_errors == s0.send_errors + 1);
+	CHECK(s1.requests == s0.requests + 1 + static_cast<unsigned>(polls));
+	CHECK(s1.replies == s0.replies + static_cast<unsigned>(polls));
+	CHECK(s1.rx_bytes == s0.rx_bytes + req.size() + hdr_size * static_cast<unsigned>(polls));
+	CHECK(s1.tx_bytes == s0.tx_bytes + stats_reply_size * static_cast<unsigned>(polls));
+	CHECK(s1.dropped == s0.dropped);
+	CHECK(s1.rejected == s0.rejected);
+	CHECK(c.echo("served as before") == "served as before");
+}
+
+TEST_CASE("udp: the largest ECHO with len one off its payload gets EBADMSG and no echo",
+	  "[udp][badinput]")
+{
+	Client c(default_port, timeout_ms);
+	const std::string payload = pattern(KUIPC_UDP_PAYLOAD_MAX, 3);
+	for (const int delta : {+1, -1}) {
+		INFO("len = payload size " << (delta > 0 ? "+ 1" : "- 1"));
+		const Stats s0 = c.stats();
+		const std::uint32_t seq = c.next_seq();
+		std::string d = kuipc::udp::encode_request(KUIPC_UDP_OP_ECHO, seq, payload);
+		const std::uint32_t len = htonl(static_cast<std::uint32_t>(
+			static_cast<int>(KUIPC_UDP_PAYLOAD_MAX) + delta));
+		std::memcpy(d.data() + offsetof(kuipc_udp_hdr, len), &len, sizeof(len));
+		c.send_datagram(d);
+		const Reply r = c.wait_reply(seq);
+		CHECK(r.status == EBADMSG);
+		CHECK(r.payload.empty());
+
+		/* Only a header went back for the 65507 bytes that came in. */
+		const Stats s1 = c.stats();
+		CHECK(s1.rejected == s0.rejected + 1);
+		CHECK(s1.requests == s0.requests + 2);
+		CHECK(s1.rx_bytes == s0.rx_bytes + KUIPC_UDP_DGRAM_MAX + hdr_size);
+		CHECK(s1.tx_bytes == s0.tx_bytes + stats_reply_size + hdr_size);
+		CHECK(s1.dropped == s0.dropped);
+	}
+	CHECK(c.echo(payload) == payload);
+}
+
+TEST_CASE("udp: a request with its magic in little-endian order is dropped",
+	  "[udp][badinput]")
+{
+	Client c(default_port, timeout_ms);
+	const Stats s0 = c.stats();
+	std::string d = kuipc::udp::encode_request(KUIPC_UDP_OP_ECHO, c.next_seq(), "le");
+	/* The bytes of the magic reversed: "PDUk". */
+	const std::uint32_t le_magic = __builtin_bswap32(htonl(KUIPC_UDP_MAGIC));
+	std::memcpy(d.data() + offsetof(kuipc_udp_hdr, magic), &le_magic, sizeof(le_magic));
+	c.send_datagram(d);
+	int polls = 0;
+	const Stats s1 = stats_when(
+		c, [&](const Stats &s) { return s.dropped > s0.dropped; }, polls);
+	CHECK(s1.dropped == s0.dropped + 1);
+	CHECK(s1.rejected == s0.rejected);
+	CHECK(s1.requests == s0.requests + 1 + static_cast<unsigned>(polls));
+	CHECK(s1.replies == s0.replies + static_cast<unsigned>(polls));
+	CHECK(c.stale_replies() == 0);
+	CHECK_FALSE(c.any_datagram(0));
 	CHECK(c.echo("served as before") == "served as before");
 }
 

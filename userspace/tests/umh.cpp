@@ -25,6 +25,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -181,6 +182,44 @@ struct Reload {
 			/* The next test's open() will say so. */
 		}
 	}
+};
+
+/*
+ * Two adjacent pages: the first read-write, the second with protection
+ * prot (PROT_NONE or PROT_READ), for user pointers the kernel cannot
+ * read or write.
+ */
+class GuardedPages {
+public:
+	explicit GuardedPages(int prot)
+		: size_(static_cast<size_t>(::sysconf(_SC_PAGESIZE)))
+	{
+		void *p = ::mmap(nullptr, 2 * size_, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			kuipc::throw_errno("mmap");
+		base_ = static_cast<char *>(p);
+		if (::mprotect(base_ + size_, size_, prot) != 0) {
+			const int err = errno;
+			::munmap(base_, 2 * size_);
+			kuipc::throw_err(err, "mprotect");
+		}
+	}
+	GuardedPages(const GuardedPages &) = delete;
+	GuardedPages &operator=(const GuardedPages &) = delete;
+	~GuardedPages() { ::munmap(base_, 2 * size_); }
+
+	/* The first byte of the protected page. */
+	[[nodiscard]] char *guarded() const noexcept { return base_ + size_; }
+	/* n writable bytes that end where the protected page begins. */
+	[[nodiscard]] char *before_guard(size_t n) const noexcept
+	{
+		return base_ + size_ - n;
+	}
+
+private:
+	size_t size_;
+	char *base_ = nullptr;
 };
 
 /* The fields of two stats that bad input must leave alone. */
@@ -510,6 +549,274 @@ TEST_CASE("umh: only the helper of a request may report for it",
 	CHECK(res->reported());
 	CHECK(res->output == arg);
 	CHECK(dev.stats().reports == before.reports + 1);
+}
+
+TEST_CASE("umh: an argument the kernel cannot read gives EFAULT and runs nothing",
+	  "[umh][badinput]")
+{
+	umh::Device dev = idle_device();
+	const umh::Stats before = dev.stats();
+	const GuardedPages pages(PROT_NONE);
+
+	/* Wholly on the unreadable page. */
+	kuipc_umh_request req =
+		umh::make_request(umh::Mode::echo, std::string_view(pages.guarded(), 4));
+	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_TRIGGER, &req) == EFAULT);
+
+	/* Three readable bytes, the fourth on the unreadable page. */
+	char *abc = pages.before_guard(3);
+	std::memcpy(abc, "abc", 3);
+	req = umh::make_request(umh::Mode::echo, std::string_view(abc, 4));
+	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_TRIGGER, &req) == EFAULT);
+
+	/* Addresses no process can have. */
+	for (const uint64_t bad : {uint64_t{0}, ~uint64_t{0}, uint64_t{1} << 63}) {
+		CAPTURE(bad);
+		req = umh::make_request(umh::Mode::echo, "ok");
+		req.arg_ptr = bad;
+		CHECK(ioctl_err(dev.fd(), KUIPC_UMH_TRIGGER, &req) == EFAULT);
+	}
+
+	check_unchanged(before, dev.stats());
+	/* The readable part alone is a good argument. */
+	const umh::Result res = dev.trigger(umh::Mode::echo, std::string_view(abc, 3));
+	CHECK(res.id == before.requests + 1);
+	CHECK(res.output == "abc");
+}
+
+TEST_CASE("umh: a request or stats struct the kernel cannot read gives EFAULT",
+	  "[umh][badinput]")
+{
+	umh::Device dev = idle_device();
+	const umh::Stats before = dev.stats();
+	const GuardedPages pages(PROT_NONE);
+
+	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_TRIGGER, pages.guarded()) == EFAULT);
+	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_GET_STATS, pages.guarded()) == EFAULT);
+
+	/* A good request whose arg_len and flags lie on the unreadable page. */
+	const std::string arg = "cut short";
+	const kuipc_umh_request good = umh::make_request(umh::Mode::echo, arg);
+	constexpr size_t head = offsetof(kuipc_umh_request, arg_len);
+	char *at = pages.before_guard(head);
+	std::memcpy(at, &good, head);
+	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_TRIGGER, at) == EFAULT);
+
+	/* Stats whose .size is readable but whose counters are not. */
+	umh::Stats want{};
+	want.size = sizeof(want);
+	constexpr size_t stats_head = offsetof(umh::Stats, requests);
+	at = pages.before_guard(stats_head);
+	std::memcpy(at, &want, stats_head);
+	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_GET_STATS, at) == EFAULT);
+
+	check_unchanged(before, dev.stats());
+	CHECK(dev.trigger(umh::Mode::echo, arg).id == before.requests + 1);
+}
+
+TEST_CASE("umh: a request whose result cannot be written back gives EFAULT and runs nothing",
+	  "[umh][badinput]")
+{
+	umh::Device dev = idle_device();
+	const umh::Stats before = dev.stats();
+	const GuardedPages pages(PROT_READ);
+
+	/*
+	 * The input fields and the start of the output are writable, the
+	 * rest of output[] is on a read-only page: the module can read the
+	 * whole request but cannot return the result.
+	 */
+	const std::string arg = "nowhere to answer";
+	const kuipc_umh_request good = umh::make_request(umh::Mode::echo, arg);
+	constexpr size_t writable = offsetof(kuipc_umh_request, output) + 16;
+	char *at = pages.before_guard(writable);
+	std::memcpy(at, &good, writable);
+	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_TRIGGER, at) == EFAULT);
+
+	/* Not run: no id used, no helper started, nothing reported. */
+	check_unchanged(before, dev.stats());
+	CHECK(find_helpers(arg).empty());
+
+	/* The same request in writable memory runs, with the next id. */
+	kuipc_umh_request req = good;
+	const umh::Result res = dev.trigger(req);
+	CHECK(res.id == before.requests + 1);
+	CHECK(res.output == arg);
+}
+
+TEST_CASE("umh: ioctl numbers with the wrong size, direction or type give ENOTTY",
+	  "[umh][badinput]")
+{
+	umh::Device dev = idle_device();
+	const umh::Stats before = dev.stats();
+	const std::string arg = "not this way";
+
+	constexpr unsigned rw = _IOC_READ | _IOC_WRITE;
+	constexpr unsigned nr = _IOC_NR(KUIPC_UMH_TRIGGER);
+	constexpr unsigned size = sizeof(kuipc_umh_request);
+	const std::vector<unsigned long> wrong = {
+		_IOC(rw, KUIPC_UMH_IOC_MAGIC, nr, size - 1),
+		_IOC(rw, KUIPC_UMH_IOC_MAGIC, nr, size + 1),
+		_IOC(rw, KUIPC_UMH_IOC_MAGIC, nr, 8),
+		_IOC(_IOC_WRITE, KUIPC_UMH_IOC_MAGIC, nr, size),
+		_IOC(_IOC_READ, KUIPC_UMH_IOC_MAGIC, nr, size),
+		_IOC(_IOC_NONE, KUIPC_UMH_IOC_MAGIC, nr, 0),
+		_IOC(rw, KUIPC_UMH_IOC_MAGIC + 1, nr, size),
+		_IOC(rw, KUIPC_UMH_IOC_MAGIC, _IOC_NR(KUIPC_UMH_GET_STATS), size),
+		_IOC(rw, KUIPC_UMH_IOC_MAGIC, nr, sizeof(umh::Stats)),
+	};
+	for (const unsigned long cmd : wrong) {
+		CAPTURE(umh::ioctl_name(cmd));
+		/* A good request: only the number is wrong. */
+		kuipc_umh_request req = umh::make_request(umh::Mode::echo, arg);
+		CHECK(ioctl_err(dev.fd(), cmd, &req) == ENOTTY);
+		CHECK(req.id == 0);
+	}
+
+	check_unchanged(before, dev.stats());
+	CHECK(find_helpers(arg).empty());
+	CHECK(dev.trigger(umh::Mode::echo, arg).id == before.requests + 1);
+}
+
+TEST_CASE("umh: a .size one byte off either way, or 0, gives EINVAL",
+	  "[umh][badinput]")
+{
+	umh::Device dev = idle_device();
+	const umh::Stats before = dev.stats();
+	const std::string arg = "sized";
+
+	for (const uint32_t size : {0U, uint32_t{sizeof(kuipc_umh_request) - 1},
+				    uint32_t{sizeof(kuipc_umh_request) + 1}, 0xffffffffU}) {
+		CAPTURE(size);
+		kuipc_umh_request req = umh::make_request(umh::Mode::echo, arg);
+		req.size = size;
+		CHECK(ioctl_err(dev.fd(), KUIPC_UMH_TRIGGER, &req) == EINVAL);
+		CHECK(req.id == 0);
+		CHECK(req.output_len == 0);
+	}
+	for (const uint32_t size : {0U, uint32_t{sizeof(umh::Stats) - 1},
+				    uint32_t{sizeof(umh::Stats) + 1}}) {
+		CAPTURE(size);
+		/* A refused call writes nothing back: the marker stays. */
+		umh::Stats st{};
+		st.size = size;
+		st.in_flight = 0xdead;
+		st.requests = 0xbeef;
+		CHECK(ioctl_err(dev.fd(), KUIPC_UMH_GET_STATS, &st) == EINVAL);
+		CHECK(st.in_flight == 0xdead);
+		CHECK(st.requests == 0xbeef);
+	}
+
+	check_unchanged(before, dev.stats());
+	CHECK(dev.trigger(umh::Mode::echo, arg).id == before.requests + 1);
+}
+
+TEST_CASE("umh: -1 in a numeric field of a request gives EINVAL", "[umh][badinput]")
+{
+	umh::Device dev = idle_device();
+	const umh::Stats before = dev.stats();
+	const std::string arg = "minus one";
+	constexpr uint32_t minus_one = 0xffffffffU;
+
+	const std::vector<std::pair<const char *, uint32_t kuipc_umh_request::*>> fields = {
+		{"mode", &kuipc_umh_request::mode},
+		{"exit_code", &kuipc_umh_request::exit_code},
+		{"timeout_ms", &kuipc_umh_request::timeout_ms},
+		{"arg_len", &kuipc_umh_request::arg_len},
+		{"flags", &kuipc_umh_request::flags},
+	};
+	for (const auto &[name, field] : fields) {
+		CAPTURE(name);
+		/* exit mode: the one where any exit code up to 255 is fine. */
+		kuipc_umh_request req = umh::make_request(umh::Mode::exit, arg, 7);
+		req.*field = minus_one;
+		CHECK(ioctl_err(dev.fd(), KUIPC_UMH_TRIGGER, &req) == EINVAL);
+		CHECK(req.id == 0);
+	}
+
+	check_unchanged(before, dev.stats());
+	const umh::Result res = dev.trigger(umh::Mode::exit, arg, 7);
+	CHECK(res.id == before.requests + 1);
+	CHECK(res.exit_code() == 7);
+}
+
+TEST_CASE("umh: a report id that is not plain decimal digits gives EINVAL",
+	  "[umh][badinput]")
+{
+	umh::Device dev = idle_device();
+	const umh::Stats before = dev.stats();
+	/* No request has this id: a report that parses gets ENOENT. */
+	const std::string id = std::to_string(before.requests + 1000);
+	CHECK(write_err(dev.fd(), id + " parsed") == ENOENT);
+
+	for (const std::string &bad : {"+" + id + " sign", id + "\n sign",
+				       std::string(" ") + id + " space first",
+				       id + std::string("\0", 1) + " embedded NUL",
+				       id + "x trailing garbage", "0x" + id + " hex",
+				       std::string("\t") + id + " tab"}) {
+		CAPTURE(bad);
+		CHECK(write_err(dev.fd(), bad) == EINVAL);
+	}
+	const umh::Stats after = dev.stats();
+	check_unchanged(before, after);
+	CHECK(after.abandoned == before.abandoned);
+}
+
+TEST_CASE("umh: a report of KUIPC_UMH_REPORT_MAX bytes is parsed, one byte more is EINVAL",
+	  "[umh][badinput]")
+{
+	umh::Device dev = idle_device();
+	const umh::Stats before = dev.stats();
+
+	/* The largest id (20 digits) and the largest output: parsed, and
+	 * refused only because no such request is in flight. */
+	const std::string max_id = std::to_string(UINT64_MAX);
+	REQUIRE(max_id.size() == 20);
+	const std::string longest =
+		umh::format_report(UINT64_MAX, std::string(KUIPC_UMH_OUTPUT_MAX, 'o'));
+	REQUIRE(longest.size() == KUIPC_UMH_REPORT_MAX);
+	CHECK(write_err(dev.fd(), longest) == ENOENT);
+	CHECK(write_err(dev.fd(), longest + "o") == EINVAL);
+
+	/* One above the largest id: 20 digits, but it does not fit. */
+	CHECK(write_err(dev.fd(), max_id + " x") == ENOENT);
+	CHECK(write_err(dev.fd(), "18446744073709551616 x") == EINVAL);
+
+	/* Output one byte over its own limit under a short id. */
+	CHECK(write_err(dev.fd(),
+			umh::format_report(1, std::string(KUIPC_UMH_OUTPUT_MAX + 1, 'o'))) ==
+	      EINVAL);
+
+	check_unchanged(before, dev.stats());
+}
+
+TEST_CASE("umh: an empty report, an unreadable one and a pwrite() are refused",
+	  "[umh][badinput]")
+{
+	umh::Device dev = idle_device();
+	const umh::Stats before = dev.stats();
+	const GuardedPages pages(PROT_NONE);
+	const std::string report = umh::format_report(before.requests + 1000, "x");
+	/* 0, or the errno of one write(2) of n bytes at p. */
+	const auto write_at = [&](const char *p, size_t n) {
+		return ::write(dev.fd(), p, n) < 0 ? errno : 0;
+	};
+
+	CHECK(write_at(report.data(), 0) == EINVAL);
+	CHECK(write_at(pages.guarded(), report.size()) == EFAULT);
+	/* All but its last byte readable. */
+	char *at = pages.before_guard(report.size() - 1);
+	std::memcpy(at, report.data(), report.size() - 1);
+	CHECK(write_at(at, report.size()) == EFAULT);
+
+	/* The device is a stream: there is no offset to write at. */
+	const ssize_t n = ::pwrite(dev.fd(), report.data(), report.size(), 0);
+	const int pwrite_err = n < 0 ? errno : 0;
+	CHECK(pwrite_err == ESPIPE);
+
+	check_unchanged(before, dev.stats());
+	/* The same report in full, from readable memory, parses. */
+	CHECK(write_err(dev.fd(), report) == ENOENT);
 }
 
 TEST_CASE("umh: only CAP_SYS_ADMIN may trigger; the node is root-only",

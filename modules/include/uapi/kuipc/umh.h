@@ -28,11 +28,12 @@
  *
  *  - The helper reports back by one write() to KUIPC_UMH_PATH of
  *        "<request id> <output>"
- *    (decimal id, one space, then 0 to KUIPC_UMH_OUTPUT_MAX bytes of
- *    output). Only the helper process of that request may report, once:
- *    another writer gets EPERM, a second report EALREADY, an unknown id
- *    ENOENT, anything malformed or longer EINVAL. The output is returned
- *    to the caller with the helper's exit status.
+ *    (the id in decimal digits only, one space, then 0 to
+ *    KUIPC_UMH_OUTPUT_MAX bytes of output). Only the helper process of
+ *    that request may report, once: another writer gets EPERM, a second
+ *    report EALREADY, an unknown id ENOENT, anything malformed or longer
+ *    EINVAL. The output is returned to the caller with the helper's exit
+ *    status.
  *
  * Every struct carries its own size: the caller sets .size to the sizeof()
  * it was compiled with and the module refuses any other value with EINVAL.
@@ -121,8 +122,10 @@
  * It fails when the helper could not be run at all, with the errno of
  * that failure: ENOENT (no such file), EACCES (not executable), ENOEXEC,
  * ENOMEM, EBUSY (KUIPC_UMH_MAX_INFLIGHT reached, or helpers disabled
- * during suspend), ETIMEDOUT (timed out before it started), and EINVAL
- * for a request that breaks the rules above (nothing is run).
+ * during suspend), ETIMEDOUT (timed out before it started), EINVAL for a
+ * request that breaks the rules above, and EFAULT for a request, argument
+ * or output area the module cannot read or write (nothing is run for
+ * these two; the output fields are zeroed before the helper starts).
  */
 struct kuipc_umh_request {
 	__u32 size;
