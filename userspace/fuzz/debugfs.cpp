@@ -11,10 +11,11 @@ namespace {
 
 namespace fz = kuipc::fuzz;
 
+/* Parenthesised: each path is a concatenation of literals. */
 const std::vector<std::string> files = {
-	KUIPC_DEBUGFS_VALUE_PATH,    KUIPC_DEBUGFS_MASK_PATH,
-	KUIPC_DEBUGFS_OVERWRITE_PATH, KUIPC_DEBUGFS_INFO_PATH,
-	KUIPC_DEBUGFS_CAPACITY_PATH, KUIPC_DEBUGFS_EVENTS_PATH,
+	(KUIPC_DEBUGFS_VALUE_PATH),    (KUIPC_DEBUGFS_MASK_PATH),
+	(KUIPC_DEBUGFS_OVERWRITE_PATH), (KUIPC_DEBUGFS_INFO_PATH),
+	(KUIPC_DEBUGFS_CAPACITY_PATH), (KUIPC_DEBUGFS_EVENTS_PATH),
 };
 
 const fz::Register reg({"debugfs",

@@ -204,6 +204,7 @@ int main(int argc, char **argv)
 	std::vector<Counts> counts(kThreads);
 	std::vector<Busy> busy(kThreads);
 	std::vector<std::thread> threads;
+	threads.reserve(kThreads);
 	for (int i = 0; i < kThreads; i++)
 		threads.emplace_back(worker, opt.seed + static_cast<uint64_t>(i) + 1,
 				     std::cref(ts), std::cref(stop),

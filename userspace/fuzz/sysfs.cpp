@@ -17,10 +17,12 @@ namespace {
 
 namespace fz = kuipc::fuzz;
 
+/* Parenthesised: each path is a concatenation of literals. */
 const std::vector<std::string> files = {
-	KUIPC_SYSFS_VALUE_PATH,	  KUIPC_SYSFS_LABEL_PATH, KUIPC_SYSFS_WRITES_PATH,
-	KUIPC_SYSFS_EVENT_PATH,	  KUIPC_SYSFS_TRIGGER_PATH,
-	KUIPC_SYSFS_STEP_PATH,	  KUIPC_SYSFS_TICK_MS_PATH,
+	(KUIPC_SYSFS_VALUE_PATH),   (KUIPC_SYSFS_LABEL_PATH),
+	(KUIPC_SYSFS_WRITES_PATH),  (KUIPC_SYSFS_EVENT_PATH),
+	(KUIPC_SYSFS_TRIGGER_PATH), (KUIPC_SYSFS_STEP_PATH),
+	(KUIPC_SYSFS_TICK_MS_PATH),
 };
 
 /* A short poll for POLLPRI on the self-changing attribute. */

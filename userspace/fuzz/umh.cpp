@@ -30,7 +30,7 @@ int trigger(fz::Ctx &c, int fd)
 	if (req.mode != KUIPC_UMH_MODE_HANG && c.rng.chance(10))
 		req.timeout_ms = static_cast<uint32_t>(c.rng.value());
 	const std::string arg = c.rng.chance(50) ? c.rng.text()
-						 : c.rng.bytes(c.rng.length(2 * KUIPC_UMH_ARG_MAX));
+						 : c.rng.bytes(c.rng.length(size_t{2} * KUIPC_UMH_ARG_MAX));
 	req.arg_len = static_cast<uint32_t>(c.rng.chance(90) ? arg.size() : c.rng.value());
 	req.arg_ptr = reinterpret_cast<uintptr_t>(c.rng.chance(90) ? c.arena.hold(arg)
 								   : c.arena.pointer(c.rng, arg.size()));
