@@ -353,22 +353,6 @@ TEST_CASE("umh: an argument that is not UTF-8 is EINVAL, nothing runs",
 	check_still_serves(dev);
 }
 
-TEST_CASE("umh: a request whose size field is not its size is EINVAL",
-	  "[umh][badinput]")
-{
-	umh::Device dev = idle_device();
-	for (const uint32_t size : {0U, 8U,
-				    static_cast<uint32_t>(sizeof(kuipc_umh_request) - 8),
-				    static_cast<uint32_t>(sizeof(kuipc_umh_request) + 8),
-				    0xffffffffU}) {
-		CAPTURE(size);
-		kuipc_umh_request req = umh::make_request(umh::Mode::echo, "fine");
-		req.size = size;
-		check_refused(dev, req, EINVAL);
-	}
-	check_still_serves(dev);
-}
-
 TEST_CASE("umh: an unknown mode is EINVAL", "[umh][badinput]")
 {
 	umh::Device dev = idle_device();
@@ -423,59 +407,6 @@ TEST_CASE("umh: output flags or reserved bits set on input are EINVAL",
 		check_refused(dev, req, EINVAL);
 	}
 	check_still_serves(dev);
-}
-
-TEST_CASE("umh: bad addresses of the request or its argument are EFAULT",
-	  "[umh][badinput]")
-{
-	umh::Device dev = idle_device();
-	const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-	void *map = ::mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	REQUIRE(map != MAP_FAILED);
-	char *const guard = static_cast<char *>(map) + page;
-	REQUIRE(::mprotect(guard, page, PROT_NONE) == 0);
-
-	/* The argument: a tiny address, and one running into the guard page. */
-	kuipc_umh_request req = umh::make_request(umh::Mode::echo, "fine");
-	req.arg_ptr = 8;
-	check_refused(dev, req, EFAULT);
-	std::memset(guard - 4, 'a', 4);
-	req.arg_ptr = reinterpret_cast<uintptr_t>(guard - 4);
-	req.arg_len = 8;
-	check_refused(dev, req, EFAULT);
-
-	/* The request itself: null, and in the guard page. */
-	const umh::Stats before = dev.stats();
-	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_TRIGGER, nullptr) == EFAULT);
-	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_TRIGGER, guard) == EFAULT);
-	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_GET_STATS, guard) == EFAULT);
-	check_unchanged(before, dev.stats());
-	::munmap(map, 2 * page);
-	check_still_serves(dev);
-}
-
-TEST_CASE("umh: unknown ioctls and a wrong stats size are refused",
-	  "[umh][badinput]")
-{
-	umh::Device dev = idle_device();
-	const umh::Stats before = dev.stats();
-	CHECK(ioctl_err(dev.fd(), _IO(KUIPC_UMH_IOC_MAGIC, 0x7f), nullptr) == ENOTTY);
-	/* TRIGGER's number with the wrong direction or size bits. */
-	kuipc_umh_request req = umh::make_request(umh::Mode::echo, "fine");
-	CHECK(ioctl_err(dev.fd(), _IOW(KUIPC_UMH_IOC_MAGIC, 0x40, kuipc_umh_request),
-			&req) == ENOTTY);
-	CHECK(ioctl_err(dev.fd(), _IOWR(KUIPC_UMH_IOC_MAGIC, 0x40, uint64_t),
-			&req) == ENOTTY);
-	/* Another driver's command. */
-	int n = 0;
-	CHECK(ioctl_err(dev.fd(), FIONREAD, &n) == ENOTTY);
-	umh::Stats st{};
-	st.size = sizeof(st) + 1;
-	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_GET_STATS, &st) == EINVAL);
-	st.size = 0;
-	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_GET_STATS, &st) == EINVAL);
-	check_unchanged(before, dev.stats());
 }
 
 TEST_CASE("umh: malformed or unknown reports are refused and change nothing",
