@@ -67,6 +67,28 @@ static const struct nla_policy kuipc_genl_set_policy[] = {
 
 static struct genl_family kuipc_genl_family;
 
+/*
+ * The core keeps the last of several attributes of one type and validates
+ * them all, so a request carrying an attribute twice would be served with
+ * whichever came last. Refuse it instead, pointing at that last copy.
+ */
+static int kuipc_genl_reject_dups(struct genl_info *info)
+{
+	const struct nlattr *nla;
+	int rem;
+
+	/* Strict validation passed: every type is in 1..maxattr. */
+	nlmsg_for_each_attr(nla, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla != info->attrs[nla_type(nla)]) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    info->attrs[nla_type(nla)],
+					    "duplicate attribute");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /* Payload of a message with A_VALUE and A_GENERATION, both u32. */
 static size_t kuipc_genl_value_size(void)
 {
@@ -101,6 +123,8 @@ static int kuipc_genl_echo_doit(struct sk_buff *skb, struct genl_info *info)
 		GENL_SET_ERR_MSG(info, "missing string attribute");
 		return -EINVAL;
 	}
+	if (kuipc_genl_reject_dups(info))
+		return -EINVAL;
 	/* The policy guarantees a NUL within the first STRING_MAX + 1 bytes. */
 	str = nla_data(info->attrs[KUIPC_GENETLINK_A_STRING]);
 	len = strnlen(str, KUIPC_GENETLINK_STRING_MAX);
@@ -157,6 +181,8 @@ static int kuipc_genl_set_doit(struct sk_buff *skb, struct genl_info *info)
 		GENL_SET_ERR_MSG(info, "missing value attribute");
 		return -EINVAL;
 	}
+	if (kuipc_genl_reject_dups(info))
+		return -EINVAL;
 	value = nla_get_u32(info->attrs[KUIPC_GENETLINK_A_VALUE]);
 
 	/* Allocate before changing anything: a failure leaves no trace. */

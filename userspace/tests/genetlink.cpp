@@ -960,3 +960,44 @@ TEST_CASE("genetlink: concurrent ECHOs and DUMPs each get their own answers",
 	for (const auto &err : errors)
 		CHECK(err.empty());
 }
+
+TEST_CASE("genetlink: an attribute sent twice is refused, even when both copies are valid",
+	  "[genetlink][badinput]")
+{
+	gn::Client c;
+	gn::Subscriber sub;
+	const gn::Value before = settle(c, sub, 92);
+
+	/* The core would keep the last copy: the module refuses the request. */
+	for (const uint32_t second : {92U, 500U}) {
+		INFO("second copy " << second);
+		uint32_t at = 0;
+		const auto e = refusal([&] {
+			c.request(
+				KUIPC_GENETLINK_CMD_SET, 0,
+				[&](nl_msg *msg) {
+					REQUIRE(nla_put_u32(msg, KUIPC_GENETLINK_A_VALUE, 92) == 0);
+					at = next_attr_offset(msg);
+					REQUIRE(nla_put_u32(msg, KUIPC_GENETLINK_A_VALUE, second) == 0);
+				},
+				{});
+		});
+		REQUIRE(e.has_value());
+		CHECK(e->err() == EINVAL);
+		CHECK(e->extack() == "duplicate attribute");
+		CHECK(e->bad_attr_offset() == std::optional<uint32_t>(at));
+	}
+	const auto e = refusal([&] {
+		c.request(
+			KUIPC_GENETLINK_CMD_ECHO, 0,
+			[&](nl_msg *msg) {
+				REQUIRE(nla_put_string(msg, KUIPC_GENETLINK_A_STRING, "one") == 0);
+				REQUIRE(nla_put_string(msg, KUIPC_GENETLINK_A_STRING, "two") == 0);
+			},
+			{});
+	});
+	REQUIRE(e.has_value());
+	CHECK(e->err() == EINVAL);
+	CHECK(e->extack() == "duplicate attribute");
+	check_unchanged(c, sub, before);
+}
