@@ -32,6 +32,12 @@ LINT_PACKAGES = {
 }
 
 
+# Needed only by `scripts/kuipc bench --chart` (scripts/bench-chart).
+CHART_PACKAGES = {
+    "gnuplot-nox": "draws the benchmark chart (scripts/bench-chart)",
+}
+
+
 def _installed(pkg):
     res = subprocess.run(["dpkg-query", "-W", "-f=${Status}", pkg],
                          capture_output=True, text=True, check=False)
@@ -42,6 +48,13 @@ def missing(packages=None):
     return [p for p in (packages or PACKAGES) if not _installed(p)]
 
 
+def _why(pkg):
+    for table in (PACKAGES, LINT_PACKAGES, CHART_PACKAGES):
+        if pkg in table:
+            return table[pkg]
+    return "needed"
+
+
 def ensure(packages=None):
     """Install missing packages; announce each. No apt call when none is."""
     todo = missing(packages)
@@ -49,7 +62,7 @@ def ensure(packages=None):
         return
     for pkg in todo:
         ui.info(f"installing missing host package: {pkg} "
-                f"({PACKAGES.get(pkg) or LINT_PACKAGES.get(pkg, 'needed')})")
+                f"({_why(pkg)})")
     if os.geteuid() != 0:
         raise ui.Fatal("installing packages needs root: run as root or "
                        f"apt-get install {' '.join(todo)}")
