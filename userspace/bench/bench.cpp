@@ -132,6 +132,7 @@ constexpr const char *graph_roots =
 	"__x64_sys_close __x64_sys_ioctl __x64_sys_sendmsg __x64_sys_recvmsg "
 	"__x64_sys_sendto __x64_sys_recvfrom __x64_sys_getppid";
 constexpr int graph_depth = 5;
+constexpr int max_trace_lines = 120;
 
 void trace_write(const std::string &file, const std::string &value)
 {
@@ -139,7 +140,15 @@ void trace_write(const std::string &file, const std::string &value)
 				  O_WRONLY | O_TRUNC | O_CLOEXEC));
 	if (!fd)
 		kuipc::throw_errno("open " + tracing + file);
-	if (::write(fd.get(), value.data(), value.size()) < 0)
+	/* set_graph_function takes one name per write(): write the rest. */
+	for (size_t off = 0; off < value.size();) {
+		const ssize_t n = ::write(fd.get(), value.data() + off,
+					  value.size() - off);
+		if (n <= 0)
+			kuipc::throw_errno("write " + tracing + file);
+		off += static_cast<size_t>(n);
+	}
+	if (value.empty() && ::write(fd.get(), "", 0) < 0)
 		kuipc::throw_errno("write " + tracing + file);
 }
 
@@ -165,21 +174,27 @@ void profile_one(const std::string &what, const std::function<void()> &op)
 	trace_write("tracing_on", "1");
 	op();
 	trace_write("tracing_on", "0");
-	trace_write("current_tracer", "nop");
-	const kuipc::Fd fd(::open((tracing + "trace").c_str(),
-				  O_RDONLY | O_CLOEXEC));
-	if (!fd)
-		kuipc::throw_errno("open trace");
 	std::string text;
-	std::array<char, 4096> buf{};
-	ssize_t n = 0;
-	while ((n = ::read(fd.get(), buf.data(), buf.size())) > 0)
-		text.append(buf.data(), static_cast<size_t>(n));
+	{
+		/* Read before changing the tracer: that empties the buffer. */
+		const kuipc::Fd fd(::open((tracing + "trace").c_str(),
+					  O_RDONLY | O_CLOEXEC));
+		if (!fd)
+			kuipc::throw_errno("open trace");
+		std::array<char, 4096> buf{};
+		ssize_t n = 0;
+		while ((n = ::read(fd.get(), buf.data(), buf.size())) > 0)
+			text.append(buf.data(), static_cast<size_t>(n));
+	}
+	trace_write("current_tracer", "nop");
 	std::istringstream lines(text);
 	std::string line;
-	while (std::getline(lines, line))
-		if (!line.empty() && line[0] != '#')
+	int shown = 0;
+	while (std::getline(lines, line) && shown < max_trace_lines)
+		if (!line.empty() && line[0] != '#') {
 			std::cerr << "trace " << what << ": " << line << "\n";
+			shown++;
+		}
 	std::cerr.flush();
 }
 
@@ -193,6 +208,8 @@ Stats measure(const std::function<void()> &op, int runs = 3,
 {
 	if (g_profile && !what.empty())
 		profile_one(what, op);
+	if (g_profile)
+		runs = 1; /* the figures of a profiling run are only a guide */
 	std::vector<Stats> all;
 	all.reserve(static_cast<size_t>(runs));
 	for (int i = 0; i < runs; i++)
