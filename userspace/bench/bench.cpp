@@ -136,20 +136,20 @@ constexpr int max_trace_lines = 120;
 
 void trace_write(const std::string &file, const std::string &value)
 {
-	const kuipc::Fd fd(::open((tracing + file).c_str(),
-				  O_WRONLY | O_TRUNC | O_CLOEXEC));
+	const std::string path = tracing + file;
+	const kuipc::Fd fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
 	if (!fd)
-		kuipc::throw_errno("open " + tracing + file);
+		kuipc::throw_errno("open " + path);
 	/* set_graph_function takes one name per write(): write the rest. */
 	for (size_t off = 0; off < value.size();) {
 		const ssize_t n = ::write(fd.get(), value.data() + off,
 					  value.size() - off);
 		if (n <= 0)
-			kuipc::throw_errno("write " + tracing + file);
+			kuipc::throw_errno("write " + path);
 		off += static_cast<size_t>(n);
 	}
 	if (value.empty() && ::write(fd.get(), "", 0) < 0)
-		kuipc::throw_errno("write " + tracing + file);
+		kuipc::throw_errno("write " + path);
 }
 
 /*
