@@ -29,9 +29,25 @@
 
 #include <uapi/kuipc/procfs.h>
 
+/*
+ * Room for one line of KUIPC_PROCFS_RECORD_FMT: 38 bytes for an id below
+ * 10000 (%04u then prints four digits), which init checks at build time.
+ */
+#define KUIPC_PROCFS_LINE_MAX 48
+
+/*
+ * A record and its line, formatted once at load. The table never changes,
+ * so show() only copies the line: a 128-byte read shows four records, and
+ * four seq_printf() calls (vsnprintf() parsing the format each time) were
+ * most of its cost. A driver whose records change formats them in show(),
+ * preferably with seq_put_decimal_ull() and seq_put_hex_ll(), which skip
+ * the format parsing.
+ */
 struct kuipc_procfs_record {
 	u32 id;
 	u32 value;
+	u32 len; /* bytes of line, without the NUL */
+	char line[KUIPC_PROCFS_LINE_MAX];
 };
 
 /*
@@ -89,7 +105,7 @@ static int records_show(struct seq_file *m, void *v)
 {
 	const struct kuipc_procfs_record *r = v;
 
-	seq_printf(m, KUIPC_PROCFS_RECORD_FMT, r->id, r->value);
+	seq_write(m, r->line, r->len);
 	return 0;
 }
 
@@ -220,13 +236,18 @@ static int __init kuipc_procfs_init(void)
 	unsigned int i;
 	int ret;
 
-	records = kmalloc_array(KUIPC_PROCFS_NR_RECORDS, sizeof(*records),
-				GFP_KERNEL);
+	BUILD_BUG_ON(KUIPC_PROCFS_NR_RECORDS > 10000);
+	records = kvmalloc_array(KUIPC_PROCFS_NR_RECORDS, sizeof(*records),
+				 GFP_KERNEL);
 	if (!records)
 		return -ENOMEM;
 	for (i = 0; i < KUIPC_PROCFS_NR_RECORDS; i++) {
-		records[i].id = i;
-		records[i].value = kuipc_procfs_record_value(i);
+		struct kuipc_procfs_record *r = &records[i];
+
+		r->id = i;
+		r->value = kuipc_procfs_record_value(i);
+		r->len = scnprintf(r->line, sizeof(r->line),
+				   KUIPC_PROCFS_RECORD_FMT, r->id, r->value);
 	}
 
 	/* Everything the files use exists before they become visible. */
@@ -251,7 +272,7 @@ static int __init kuipc_procfs_init(void)
 err_remove_dir:
 	proc_remove(proc_dir); /* and whatever was created inside it */
 err_free_records:
-	kfree(records);
+	kvfree(records);
 	return ret;
 }
 
@@ -264,7 +285,7 @@ static void __exit kuipc_procfs_exit(void)
 	 */
 	proc_remove(proc_dir);
 	messages_clear();
-	kfree(records);
+	kvfree(records);
 	pr_info("unloaded\n");
 }
 

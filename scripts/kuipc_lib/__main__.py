@@ -376,6 +376,9 @@ def cmd_bench(args):
     and `test` never runs it.
     """
     mechs = _select_mechs(args.only)
+    if args.chart:
+        # Before the run, so that a missing tool cannot waste it.
+        hostdeps.ensure(hostdeps.CHART_PACKAGES)
     ks, bdir = _prepare(args, [args.kernel or kernels.DEFAULT])
     k = ks[0]
     workdir = os.path.join(build.builddir(), "vm", k.release + "-bench")
@@ -398,14 +401,19 @@ def cmd_bench(args):
         ui.info(f"benchmark {', '.join(mechs)} on the running kernel "
                 f"{k.release}")
         run = native.run([os.path.join(bdir, "userspace", "bench",
-                                       "kuipc-bench"), "--only",
-                          ",".join(mechs)], env, on_line, HOST_TIMEOUT_S)
+                                       "kuipc-bench"),
+                          *(["--profile"] if args.profile else []),
+                          "--only", ",".join(mechs)], env, on_line,
+                         HOST_TIMEOUT_S)
     else:
         image = _guest_image(k, bdir, mechs)
         ui.info(f"boot {k.release} ({args.accel}) and benchmark "
                 f"{', '.join(mechs)}")
-        run = vm.boot(k, image, _append("bench", mechs, 60), args.accel,
-                      workdir, HOST_TIMEOUT_S, on_line)
+        append = _append("bench", mechs, 60)
+        if args.profile:
+            append += " kuipc.profile=1"
+        run = vm.boot(k, image, append, args.accel, workdir,
+                      HOST_TIMEOUT_S, on_line)
     res = state["result"]
     if res is None:
         print(ui.red(f"bench failed: {run.problem or 'no KUIPC-BENCH line'}"))
@@ -605,7 +613,11 @@ def main(argv):
     sp.add_argument("--only", action="append", default=[], metavar="MECH")
     sp.add_argument("--json", metavar="FILE")
     sp.add_argument("--chart", metavar="SVG",
-                    help="also draw the ratios (scripts/bench-chart)")
+                    help="also draw the ratios (scripts/bench-chart, "
+                    "gnuplot)")
+    sp.add_argument("--profile", action="store_true",
+                    help="trace one operation of each row with ftrace's "
+                    "function_graph and show the trace")
 
     sp = sub.add_parser("fuzz", help="random, bounded operations on every "
                         "pair's interface in a guest; fails on any kernel "

@@ -32,6 +32,12 @@ LINT_PACKAGES = {
 }
 
 
+# Needed only by `scripts/kuipc bench --chart` (scripts/bench-chart).
+CHART_PACKAGES = {
+    "gnuplot-nox": "draws the benchmark chart (scripts/bench-chart)",
+}
+
+
 def _installed(pkg):
     res = subprocess.run(["dpkg-query", "-W", "-f=${Status}", pkg],
                          capture_output=True, text=True, check=False)
@@ -42,16 +48,22 @@ def missing(packages=None):
     return [p for p in (packages or PACKAGES) if not _installed(p)]
 
 
+def _why(pkg):
+    for table in (PACKAGES, LINT_PACKAGES, CHART_PACKAGES):
+        if pkg in table:
+            return table[pkg]
+    return "needed"
+
+
 def ensure(packages=None, why=None):
     """Install missing packages; announce each with why[pkg] (default: the
-    suite's own list). No apt call when none is missing."""
+    suite's own lists). No apt call when none is missing."""
     todo = missing(packages)
     if not todo:
         return
-    why = why or PACKAGES
     for pkg in todo:
         ui.info(f"installing missing host package: {pkg} "
-                f"({why.get(pkg, 'needed')})")
+                f"({why[pkg] if why and pkg in why else _why(pkg)})")
     if os.geteuid() != 0:
         raise ui.Fatal("installing packages needs root: run as root or "
                        f"apt-get install {' '.join(todo)}")

@@ -10,6 +10,10 @@
 // and the result is the 50th and 99th percentile of those 200 values; this
 // is repeated three times (once for umh) and the median run kept.
 // See docs/benchmarks.md.
+//
+// --profile: before each measurement, trace one operation with ftrace's
+// function_graph tracer (the system call entries it makes, a few levels
+// deep) and print the trace on stderr, to see where the time goes.
 
 #include "chardev.hpp"
 #include "error.hpp"
@@ -40,12 +44,14 @@
 #include <sys/eventfd.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <cstdint>
@@ -65,6 +71,8 @@ namespace {
 constexpr uint64_t warmup_ns = 20'000'000;
 constexpr uint64_t min_batch_ns = 2'000'000;
 constexpr int nr_batches = 200;
+constexpr size_t KiB = 1024;
+constexpr size_t MiB = KiB * KiB;
 
 uint64_t now_ns()
 {
@@ -107,18 +115,103 @@ Stats measure_once(const std::function<void()> &op)
 	std::sort(per.begin(), per.end());
 	Stats s;
 	s.p50 = per[per.size() / 2];
-	s.p99 = per[static_cast<size_t>(std::ceil(0.99 * per.size())) - 1];
+	s.p99 = per[static_cast<size_t>(
+			     std::ceil(0.99 * static_cast<double>(per.size()))) -
+		     1];
 	s.batch = n;
 	return s;
+}
+
+/* ---- --profile: one operation under function_graph ---- */
+
+bool g_profile = false;
+const std::string tracing = "/sys/kernel/tracing/";
+/* The system calls the measured operations make: the graphs' roots. */
+constexpr const char *graph_roots =
+	"__x64_sys_pread64 __x64_sys_read __x64_sys_write __x64_sys_openat "
+	"__x64_sys_close __x64_sys_ioctl __x64_sys_sendmsg __x64_sys_recvmsg "
+	"__x64_sys_sendto __x64_sys_recvfrom __x64_sys_getppid";
+constexpr int graph_depth = 5;
+constexpr int max_trace_lines = 120;
+
+void trace_write(const std::string &file, const std::string &value)
+{
+	const std::string path = tracing + file;
+	const kuipc::Fd fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
+	if (!fd)
+		kuipc::throw_errno("open " + path);
+	/* set_graph_function takes one name per write(): write the rest. */
+	for (size_t off = 0; off < value.size();) {
+		const ssize_t n = ::write(fd.get(), value.data() + off,
+					  value.size() - off);
+		if (n <= 0)
+			kuipc::throw_errno("write " + path);
+		off += static_cast<size_t>(n);
+	}
+	if (value.empty() && ::write(fd.get(), "", 0) < 0)
+		kuipc::throw_errno("write " + path);
+}
+
+/*
+ * Trace one call of op (after a warm-up) and print the graph on stderr,
+ * each line prefixed with "trace <what>: ". Times under function_graph
+ * include the tracer's own cost: compare the parts, not the totals.
+ */
+void profile_one(const std::string &what, const std::function<void()> &op)
+{
+	if (::access((tracing + "trace").c_str(), F_OK) != 0 &&
+	    ::mount("tracefs", tracing.c_str(), "tracefs", 0, nullptr) < 0)
+		kuipc::throw_errno("mount tracefs");
+	for (int i = 0; i < 100; i++)
+		op();
+	trace_write("tracing_on", "0");
+	trace_write("current_tracer", "nop");
+	trace_write("set_graph_function", graph_roots);
+	trace_write("max_graph_depth", std::to_string(graph_depth));
+	trace_write("options/funcgraph-irqs", "0");
+	trace_write("current_tracer", "function_graph");
+	trace_write("trace", "");
+	trace_write("tracing_on", "1");
+	op();
+	trace_write("tracing_on", "0");
+	std::string text;
+	{
+		/* Read before changing the tracer: that empties the buffer. */
+		const kuipc::Fd fd(::open((tracing + "trace").c_str(),
+					  O_RDONLY | O_CLOEXEC));
+		if (!fd)
+			kuipc::throw_errno("open trace");
+		std::array<char, 4096> buf{};
+		ssize_t n = 0;
+		while ((n = ::read(fd.get(), buf.data(), buf.size())) > 0)
+			text.append(buf.data(), static_cast<size_t>(n));
+	}
+	trace_write("current_tracer", "nop");
+	std::istringstream lines(text);
+	std::string line;
+	int shown = 0;
+	while (std::getline(lines, line) && shown < max_trace_lines)
+		if (!line.empty() && line[0] != '#') {
+			std::cerr << "trace " << what << ": " << line << "\n";
+			shown++;
+		}
+	std::cerr.flush();
 }
 
 /*
  * measure_once() repeated runs times; the run with the median p50 is kept
  * (its p50 and p99), so one run disturbed by the host does not decide.
+ * With --profile, one call of op is traced first (what names it).
  */
-Stats measure(const std::function<void()> &op, int runs = 3)
+Stats measure(const std::function<void()> &op, int runs = 3,
+	      const std::string &what = "")
 {
+	if (g_profile && !what.empty())
+		profile_one(what, op);
+	if (g_profile)
+		runs = 1; /* the figures of a profiling run are only a guide */
 	std::vector<Stats> all;
+	all.reserve(static_cast<size_t>(runs));
 	for (int i = 0; i < runs; i++)
 		all.push_back(measure_once(op));
 	std::sort(all.begin(), all.end(),
@@ -134,6 +227,7 @@ struct Row {
 	Stats st;
 	double ratio = 0;
 	std::string error;
+	std::string extra; /* more JSON members: ",\"name\":value..." */
 };
 
 std::string json_str(const std::string &s)
@@ -270,12 +364,12 @@ Baseline baseline()
 {
 	Baseline b;
 	progress("baseline getppid");
-	b.getppid = measure([] { (void)::getppid(); });
+	b.getppid = measure([] { (void)::getppid(); }, 3, "getppid");
 	progress("baseline eventfd ping-pong");
 	b.pingpong_rt = eventfd_pingpong();
 	progress("baseline memcpy");
-	b.memcpy_64k_gbps = memcpy_gbps(64 * 1024);
-	b.memcpy_1m_gbps = memcpy_gbps(1024 * 1024);
+	b.memcpy_64k_gbps = memcpy_gbps(64 * KiB);
+	b.memcpy_1m_gbps = memcpy_gbps(MiB);
 	return b;
 }
 
@@ -290,50 +384,70 @@ kuipc::Fd open_file(const char *path)
 }
 
 /*
+ * getppid measured again just before a row that uses it as its floor: the
+ * host's load moves TCG's speed within a run (the baseline getppid taken at
+ * the start doubled between two runs), so the floor is taken within seconds
+ * of the operation, like every other floor.
+ */
+Stats getppid_floor()
+{
+	return measure([] { (void)::getppid(); });
+}
+
+/*
  * A file-backed pair: pread of one attribute on an open fd (one system
  * call, floor 1 x getppid) and open+read+close (floor 3 x getppid).
  * pread_path differs from path where path cannot be pread (debugfs's
  * number files are opened non-seekable).
  */
 void file_attr(const std::string &mech, const char *path,
-	       const Baseline &b, std::vector<Row> &rows,
+	       const Baseline &, std::vector<Row> &rows,
 	       const char *pread_path = nullptr)
 {
-	char buf[128];
+	std::array<char, 128> buf{};
 	if (pread_path == nullptr)
 		pread_path = path;
 	{
 		const kuipc::Fd fd = open_file(pread_path);
 		Row r{mech, std::string("pread(") + pread_path + ", 128, 0)",
-		      "1 x getppid", {}, 0, {}};
+		      "1 x getppid", {}, 0, {}, {}};
+		const Stats floor = getppid_floor();
 		r.st = measure([&] {
-			if (::pread(fd.get(), buf, sizeof(buf), 0) < 0)
+			if (::pread(fd.get(), buf.data(), buf.size(), 0) < 0)
 				kuipc::throw_errno(std::string("pread ") +
 						   pread_path);
-		});
-		r.ratio = r.st.p50 / b.getppid.p50;
+		}, 3, mech);
+		r.ratio = r.st.p50 / floor.p50;
+		r.floor += " (" + num(floor.p50) + " ns)";
 		rows.push_back(r);
 	}
 	Row r{mech + "_open_read_close",
 	      std::string("open+read+close ") + path, "3 x getppid", {}, 0,
-	      {}};
+	      {}, {}};
+	const Stats floor = getppid_floor();
 	r.st = measure([&] {
 		const kuipc::Fd fd = open_file(path);
-		if (::read(fd.get(), buf, sizeof(buf)) < 0)
+		if (::read(fd.get(), buf.data(), buf.size()) < 0)
 			kuipc::throw_errno(std::string("read ") + path);
-	});
-	r.ratio = r.st.p50 / (3 * b.getppid.p50);
+	}, 3, r.name);
+	r.ratio = r.st.p50 / (3 * floor.p50);
+	r.floor += " (getppid " + num(floor.p50) + " ns)";
 	rows.push_back(r);
 }
 
-void bench_chardev(const Baseline &b, std::vector<Row> &rows)
+void bench_chardev_read(std::vector<Row> &rows);
+
+void bench_chardev(const Baseline &, std::vector<Row> &rows)
 {
 	const kuipc::chardev::Device dev;
 	Row r{"chardev", "ioctl(KUIPC_CHARDEV_GET_CONFIG)", "1 x getppid",
-	      {}, 0, {}};
-	r.st = measure([&] { (void)dev.config(); });
-	r.ratio = r.st.p50 / b.getppid.p50;
+	      {}, 0, {}, {}};
+	const Stats floor = getppid_floor();
+	r.st = measure([&] { (void)dev.config(); }, 3, "chardev");
+	r.ratio = r.st.p50 / floor.p50;
+	r.floor += " (" + num(floor.p50) + " ns)";
 	rows.push_back(r);
+	bench_chardev_read(rows);
 }
 
 /*
@@ -370,12 +484,12 @@ void bench_eventfd(const Baseline &b, std::vector<Row> &rows)
 	Row r{"eventfd",
 	      "ioctl(PRODUCE) -> poll wake + FETCH in a 2nd thread, acked "
 	      "over a user eventfd (round trip / 2)",
-	      "eventfd ping-pong one way", {}, 0, {}};
+	      "eventfd ping-pong one way", {}, 0, {}, {}};
 	try {
 		r.st = measure([&] {
 			dev.produce(0, "x");
 			efd_read(ack.get());
-		});
+		}, 3, "eventfd");
 	} catch (...) {
 		stop.store(true);
 		dev.produce(0, "x");
@@ -435,12 +549,13 @@ void bench_udp(const Baseline &, std::vector<Row> &rows)
 	});
 	Stats floor;
 	Row r{"udp", "ECHO of 64 B to the kernel socket, round trip",
-	      "user UDP echo server on loopback", {}, 0, {}};
+	      "user UDP echo server on loopback", {}, 0, {}, {}};
 	try {
 		kuipc::udp::Client user(ntohs(addr.sin_port));
-		floor = measure([&] { (void)user.echo(payload); });
+		floor = measure([&] { (void)user.echo(payload); }, 3,
+				"udp_floor");
 		kuipc::udp::Client mod;
-		r.st = measure([&] { (void)mod.echo(payload); });
+		r.st = measure([&] { (void)mod.echo(payload); }, 3, "udp");
 	} catch (...) {
 		stop.store(true);
 		(void)::shutdown(srv.get(), SHUT_RDWR);
@@ -546,7 +661,7 @@ void bench_signal(const Baseline &, std::vector<Row> &rows)
 	Row r{"signal",
 	      "ioctl(TRIGGER) -> sigwaitinfo in a 2nd thread, answered by "
 	      "pthread_sigqueue (round trip / 2)",
-	      "pthread_sigqueue ping-pong one way", {}, 0, {}};
+	      "pthread_sigqueue ping-pong one way", {}, 0, {}, {}};
 	r.st = one(true);
 	r.ratio = r.st.p50 / floor.p50;
 	r.floor += " (" + num(floor.p50) + " ns)";
@@ -600,51 +715,147 @@ void bench_genetlink(const Baseline &, std::vector<Row> &rows)
 	}
 	kuipc::genetlink::Client c;
 	Row r{"genetlink", "KUIPC_GENETLINK_CMD_GET request + reply (libnl)",
-	      "AF_UNIX datagram echo between two threads", {}, 0, {}};
-	r.st = measure([&] { (void)c.get(); });
+	      "AF_UNIX datagram echo between two threads", {}, 0, {}, {}};
+	r.st = measure([&] { (void)c.get(); }, 3, "genetlink");
 	r.ratio = r.st.p50 / floor.p50;
 	r.floor += " (" + num(floor.p50) + " ns)";
 	rows.push_back(r);
 }
 
+/* ---- moving a payload: mmap ring and chardev read() ---- */
+
+/* The payloads of the mmap_<size> and chardev_read_<size> rows. */
+struct Payload {
+	const char *name;
+	size_t bytes;
+};
+constexpr std::array<Payload, 4> payloads{{
+	{"64", 64},
+	{"4K", 4 * KiB},
+	{"64K", 64 * KiB},
+	{"1M", MiB},
+}};
+
+std::string bytes_str(size_t bytes)
+{
+	if (bytes >= MiB)
+		return std::to_string(bytes / MiB) + " MiB";
+	if (bytes >= KiB)
+		return std::to_string(bytes / KiB) + " KiB";
+	return std::to_string(bytes) + " B";
+}
+
+/* The floor of both: one memcpy of the same number of bytes. */
+Stats memcpy_floor(size_t bytes)
+{
+	std::vector<char> src(bytes, 'm');
+	std::vector<char> dst(bytes);
+	return measure([&] {
+		std::memcpy(dst.data(), src.data(), bytes);
+		asm volatile("" : : "r"(dst.data()) : "memory");
+	});
+}
+
 /*
- * One PRODUCE ioctl filling the whole ring (KUIPC_MMAP_RECORDS records of
- * KUIPC_MMAP_RECORD_SIZE bytes), then one pop() of all of them out of the
- * mapping, against a memcpy of the same number of bytes. The operation
- * includes the kernel writing the records, so it is a producer + consumer
- * pass over the ring, not the consumer alone.
+ * mmap_<size>: the module writes size / KUIPC_MMAP_RECORD_SIZE records
+ * into the ring (PRODUCE ioctls) and the consumer pops them out of the
+ * mapping into its own buffer, a ring's worth (KUIPC_MMAP_RECORDS records,
+ * 16 KiB) per pass: a payload larger than the ring takes several passes.
+ * Floor: memcpy of the same bytes. The row also gives producer_ns, the
+ * same PRODUCE calls with the records skipped (tail moved to head, nothing
+ * read): what the kernel side costs alone.
  */
 void bench_mmap(const Baseline &, std::vector<Row> &rows)
 {
 	namespace mm = kuipc::mmap;
-	constexpr size_t bytes = KUIPC_MMAP_RECORDS * KUIPC_MMAP_RECORD_SIZE;
-	std::vector<char> src(bytes, 'm');
-	std::vector<char> dst(bytes);
-	const Stats floor = measure([&] {
-		std::memcpy(dst.data(), src.data(), bytes);
-		asm volatile("" : : "r"(dst.data()) : "memory");
-	});
 	mm::Device dev;
 	mm::Ring ring(dev);
 	std::vector<mm::Record> out(KUIPC_MMAP_RECORDS);
-	Row r{"mmap",
-	      "PRODUCE of " + std::to_string(KUIPC_MMAP_RECORDS) +
-		      " records (" + std::to_string(bytes) +
-		      " B) + pop of all of them from the mapping",
-	      "memcpy of " + std::to_string(bytes) + " B", {}, 0, {}};
-	r.st = measure([&] {
-		uint32_t n = dev.produce(KUIPC_MMAP_RECORDS);
-		while (n > 0) {
-			const size_t got = ring.pop(out);
-			if (got == 0)
-				kuipc::throw_err(EIO, "ring empty after PRODUCE");
-			n -= static_cast<uint32_t>(
-				std::min<size_t>(got, n));
-		}
-	});
-	r.ratio = r.st.p50 / floor.p50;
-	r.floor += " (" + num(floor.p50) + " ns)";
-	rows.push_back(r);
+	for (const Payload &p : payloads) {
+		const size_t records = p.bytes / KUIPC_MMAP_RECORD_SIZE;
+		const Stats floor = memcpy_floor(p.bytes);
+		auto pass = [&](bool read) {
+			size_t left = records;
+			while (left > 0) {
+				const auto want = static_cast<uint32_t>(
+					std::min<size_t>(left,
+							 KUIPC_MMAP_RECORDS));
+				uint32_t n = dev.produce(want);
+				left -= n;
+				if (!read) {
+					ring.store_tail(ring.head());
+					continue;
+				}
+				while (n > 0) {
+					const size_t got = ring.pop(
+						std::span(out.data(), n));
+					if (got == 0)
+						kuipc::throw_err(
+							EIO,
+							"ring empty after PRODUCE");
+					n -= static_cast<uint32_t>(got);
+				}
+			}
+		};
+		const std::string name = std::string("mmap_") + p.name;
+		const size_t passes =
+			(records + KUIPC_MMAP_RECORDS - 1) / KUIPC_MMAP_RECORDS;
+		Row r{name,
+		      "PRODUCE of " + std::to_string(records) + " records (" +
+			      bytes_str(p.bytes) + ") + pop of all of them " +
+			      "from the mapping, in " + std::to_string(passes) +
+			      (passes == 1 ? " ring pass" : " ring passes"),
+		      "memcpy of " + bytes_str(p.bytes), {}, 0, {}, {}};
+		const Stats produce =
+			measure([&] { pass(false); }, 3, name + "_producer");
+		r.st = measure([&] { pass(true); }, 3, name);
+		r.ratio = r.st.p50 / floor.p50;
+		r.floor += " (" + num(floor.p50) + " ns)";
+		r.extra = ",\"producer_ns\":" + num(produce.p50);
+		rows.push_back(r);
+	}
+}
+
+/*
+ * chardev_read_<size>: the same payload through the chardev pair's FIFO,
+ * write() then read() until it is all back, a FIFO's worth
+ * (KUIPC_CHARDEV_CAPACITY_MAX, 4 KiB, the default capacity) per pass.
+ * Floor: memcpy of the same bytes.
+ */
+void bench_chardev_read(std::vector<Row> &rows)
+{
+	namespace cd = kuipc::chardev;
+	cd::Device dev;
+	std::vector<std::byte> src(KUIPC_CHARDEV_CAPACITY_MAX,
+				   std::byte{'c'});
+	std::vector<std::byte> dst(KUIPC_CHARDEV_CAPACITY_MAX);
+	for (const Payload &p : payloads) {
+		const Stats floor = memcpy_floor(p.bytes);
+		const std::string name = std::string("chardev_read_") + p.name;
+		const size_t chunk =
+			std::min<size_t>(p.bytes, KUIPC_CHARDEV_CAPACITY_MAX);
+		const size_t passes = (p.bytes + chunk - 1) / chunk;
+		Row r{name,
+		      "write() + read() of " + bytes_str(p.bytes) +
+			      " through the FIFO, " + bytes_str(chunk) +
+			      " per pass, " + std::to_string(passes) +
+			      (passes == 1 ? " pass" : " passes"),
+		      "memcpy of " + bytes_str(p.bytes), {}, 0, {}, {}};
+		r.st = measure([&] {
+			for (size_t done = 0; done < p.bytes; done += chunk) {
+				size_t in = 0;
+				while (in < chunk)
+					in += dev.write(std::span(src).subspan(
+						in, chunk - in));
+				for (size_t got = 0; got < chunk;)
+					got += dev.read(std::span(dst).subspan(
+						0, chunk - got));
+			}
+		}, 3, name);
+		r.ratio = r.st.p50 / floor.p50;
+		r.floor += " (" + num(floor.p50) + " ns)";
+		rows.push_back(r);
+	}
 }
 
 /*
@@ -675,7 +886,7 @@ void bench_umh(const Baseline &, std::vector<Row> &rows)
 	}, 1);
 	const um::Device dev;
 	Row r{"umh", "ioctl(KUIPC_UMH_TRIGGER), helper in exit mode, to its exit",
-	      "posix_spawn + waitpid of the helper", {}, 0, {}};
+	      "posix_spawn + waitpid of the helper", {}, 0, {}, {}};
 	r.st = measure([&] { (void)dev.trigger(um::Mode::exit, "", 0); }, 1);
 	r.ratio = r.st.p50 / floor.p50;
 	r.floor += " (" + num(floor.p50) + " ns)";
@@ -742,8 +953,11 @@ int main(int argc, char **argv)
 		if (a == "--only" && i + 1 < argc) {
 			for (const auto &m : split(argv[++i]))
 				only.push_back(m);
+		} else if (a == "--profile") {
+			g_profile = true;
 		} else {
-			std::cerr << "usage: kuipc-bench [--only MECH,...]\n";
+			std::cerr << "usage: kuipc-bench [--profile] "
+				     "[--only MECH,...]\n";
 			return 2;
 		}
 	}
@@ -772,7 +986,7 @@ int main(int argc, char **argv)
 			loaded = true;
 			fn(b, rows);
 		} catch (const std::exception &e) {
-			rows.push_back(Row{mech, {}, {}, {}, 0, e.what()});
+			rows.push_back(Row{mech, {}, {}, {}, 0, e.what(), {}});
 			status = 1;
 		}
 		if (loaded) {
@@ -817,7 +1031,8 @@ int main(int argc, char **argv)
 		j += ",\"floor\":" + json_str(r.floor);
 		if (r.ratio > 0)
 			j += ",\"floor_ns\":" + num(r.st.p50 / r.ratio);
-		j += ",\"batch\":" + std::to_string(r.st.batch) + "}";
+		j += ",\"batch\":" + std::to_string(r.st.batch);
+		j += r.extra + "}";
 	}
 	j += "}}";
 	std::cout << "KUIPC-BENCH " << j << std::endl;
