@@ -179,7 +179,7 @@ short Device::poll(short events, int timeout_ms) const
 	for (;;) {
 		const int n = ::poll(&pfd, 1, timeout_ms);
 		if (n >= 0)
-			return n == 0 ? 0 : pfd.revents;
+			return n == 0 ? short{0} : pfd.revents;
 		if (errno != EINTR)
 			throw_errno("poll " + path_);
 	}

@@ -195,7 +195,7 @@ int run(const std::vector<std::string> &args)
 	}
 	if (i >= args.size())
 		throw Usage{"no command"};
-	const std::string cmd = args[i++];
+	const std::string &cmd = args[i++];
 	bool nonblock = false;
 	if (i < args.size() && args[i] == "--nonblock" &&
 	    (cmd == "read" || cmd == "write")) {

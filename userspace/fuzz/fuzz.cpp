@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <climits>
@@ -116,7 +117,7 @@ void *Arena::hold(const std::string &data)
 {
 	const size_t n = std::min(data.size(), kCapacity);
 	char *p = base_ + kCapacity - n;
-	std::memcpy(p, data.data(), n);
+	std::copy_n(data.data(), n, p);
 	return p;
 }
 
@@ -137,7 +138,7 @@ void *Arena::pointer(Rng &rng, size_t n)
 	default: {
 		char *p = base_ + rng.below(kCapacity - n + 1);
 		const std::string junk = rng.bytes(n);
-		std::memcpy(p, junk.data(), n);
+		std::copy_n(junk.data(), n, p);
 		return p;
 	}
 	}

@@ -58,7 +58,7 @@ private:
  */
 class Arena {
 public:
-	static constexpr size_t kCapacity = 4 * 4096;
+	static constexpr size_t kCapacity = size_t{4} * 4096;
 
 	Arena();
 	~Arena();

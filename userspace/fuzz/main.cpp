@@ -144,6 +144,7 @@ void worker(uint64_t seed, const std::vector<const kuipc::fuzz::Target *> &ts,
 std::string histogram(const std::map<int, unsigned long> &errs)
 {
 	std::vector<std::pair<unsigned long, int>> by_count;
+	by_count.reserve(errs.size());
 	for (const auto &[e, n] : errs)
 		by_count.emplace_back(n, e);
 	std::sort(by_count.rbegin(), by_count.rend());

@@ -77,7 +77,7 @@ std::string pattern(size_t n, unsigned seed)
 {
 	std::string s(n, '\0');
 	for (size_t i = 0; i < n; ++i)
-		s[i] = static_cast<char>((i * 7 + seed * 31 + i / 251) & 0xff);
+		s[i] = static_cast<char>((i * 7 + size_t{seed} * 31 + i / 251) & 0xff);
 	return s;
 }
 
@@ -127,12 +127,7 @@ bool wait_sleeping_in(const std::atomic<pid_t> &tid,
 	return false;
 }
 
-/* A bad address the compiler cannot see through (it would warn at a call). */
-void *bad_address(uintptr_t addr)
-{
-	const volatile uintptr_t hidden = addr;
-	return reinterpret_cast<void *>(hidden);
-}
+using kuipc::test::bad_address;
 
 /* Two pages, the second inaccessible: for faults part-way through a copy. */
 class GuardedPage {
@@ -320,7 +315,7 @@ TEST_CASE("chardev: poll reports POLLIN and POLLOUT as the FIFO fills and drains
 	std::thread poller([&] {
 		tid = ::gettid();
 		pollfd pfd{dev.fd(), POLLIN, 0};
-		rev = ::poll(&pfd, 1, 10000) == 1 ? pfd.revents : 0;
+		rev = ::poll(&pfd, 1, 10000) == 1 ? pfd.revents : short{0};
 	});
 	CHECK(wait_sleeping_in(tid, {SYS_poll, SYS_ppoll}));
 	CHECK(dev.write("x") == 1);
@@ -342,7 +337,7 @@ TEST_CASE("chardev: poll reports POLLIN and POLLOUT as the FIFO fills and drains
 	std::thread writer_poller([&] {
 		tid = ::gettid();
 		pollfd pfd{dev.fd(), POLLOUT, 0};
-		rev = ::poll(&pfd, 1, 10000) == 1 ? pfd.revents : 0;
+		rev = ::poll(&pfd, 1, 10000) == 1 ? pfd.revents : short{0};
 	});
 	CHECK(wait_sleeping_in(tid, {SYS_poll, SYS_ppoll}));
 	CHECK(read_exactly(dev, cap_min - 1).size() == cap_min - 1);
@@ -490,7 +485,7 @@ TEST_CASE("chardev: bad user pointers give EFAULT and change nothing",
 	/* A write whose buffer faults part-way stores nothing of it. */
 	const GuardedPage page;
 	char *edge = page.tail(8);
-	std::memcpy(edge, "12345678", 8);
+	std::copy_n("12345678", 8, edge);
 	errno = 0;
 	CHECK(::write(fd, edge, 16) == -1);
 	CHECK(errno == EFAULT);
@@ -936,7 +931,7 @@ TEST_CASE("chardev: concurrent writers and readers lose, repeat and tear no reco
 		t.join();
 
 	for (const auto &e : werr)
-		CHECK(e == "");
+		CHECK(e.empty());
 	size_t stops_seen = 0;
 	size_t reposted = 0;
 	size_t bad = 0;
@@ -944,7 +939,7 @@ TEST_CASE("chardev: concurrent writers and readers lose, repeat and tear no reco
 	std::vector<std::vector<unsigned>> seen(
 		writers, std::vector<unsigned>(per_writer));
 	for (const auto &res : rres) {
-		CHECK(res.error == "");
+		CHECK(res.error.empty());
 		CHECK(res.stops >= 1);
 		stops_seen += res.stops;
 		reposted += res.reposted;

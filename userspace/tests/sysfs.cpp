@@ -17,6 +17,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -344,7 +345,7 @@ TEST_CASE("sysfs: trigger accepts only \"1\"; anything else is EINVAL",
 	CHECK(c.event() == e0);
 	REQUIRE(write_file(sysfs::trigger_path, "1") == 0);
 	REQUIRE(write_file(sysfs::trigger_path, "1\n") == 0);
-	CHECK(c.event() == e0 + 2U * sysfs::step_default);
+	CHECK(c.event() == e0 + uint64_t{2} * sysfs::step_default);
 }
 
 TEST_CASE("sysfs: a write of a page or more is refused whole, though its "
@@ -463,7 +464,7 @@ TEST_CASE("sysfs: a bad user buffer gives EFAULT and changes nothing",
 	/* A whole inaccessible buffer, and one that faults after "42". */
 	const GuardedPage page;
 	char *edge = page.tail(2);
-	std::memcpy(edge, "42", 2);
+	std::copy_n("42", 2, edge);
 	for (const char *path :
 	     {sysfs::value_path, sysfs::label_path, sysfs::trigger_path}) {
 		INFO(path);
@@ -756,7 +757,7 @@ TEST_CASE("sysfs: concurrent writers and readers see only values written",
 	INFO("bad reads: " << bad_text[0] << " | " << bad_text[1]);
 	CHECK(bad_reads == 0);
 	CHECK(reads > 0);
-	CHECK(c.writes() == w0 + 2U * writers * per_writer);
+	CHECK(c.writes() == w0 + uint64_t{2} * writers * per_writer);
 	std::set<int> last_values;
 	for (int k = 0; k < writers; k++)
 		last_values.insert(value_of(k, per_writer - 1));
