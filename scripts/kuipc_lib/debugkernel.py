@@ -16,7 +16,6 @@ rebuilt when the config fragment changes.
 import hashlib
 import os
 import shutil
-import time
 
 from . import build, hostdeps, kernels, source, ui
 
@@ -95,13 +94,9 @@ def get():
                 FRAGMENT], quiet=True, cwd=tree)
         _make(tree, "olddefconfig")
         _config_ok(tree)
-    t = time.monotonic()
-    with ui.step(f"build the debug kernel from {pkg} (once; about 25 "
-                 "minutes on 2 cores)"):
+    with ui.step(f"build the debug kernel from {pkg} (once; some 30 "
+                 "CPU-minutes)"):
         _make(tree, "bzImage", "modules")
     with open(marker, "w", encoding="utf-8") as f:
         f.write(want + "\n")
-    with open(os.path.join(tree, ".kuipc-build-seconds"), "w",
-              encoding="utf-8") as f:
-        f.write(f"{time.monotonic() - t:.0f}\n")
     return DebugKernel(tree)
