@@ -286,9 +286,9 @@ static long kuipc_chardev_get_stats(struct kuipc_chardev *kcd,
 
 	if (copy_from_user(&st, argp, sizeof(st)))
 		return -EFAULT;
-	if (st.size != sizeof(st) || st.flags) {
-		pr_debug("get stats: bad size %u or flags %#x\n", st.size,
-			 st.flags);
+	if (st.size != sizeof(st) || st.flags || st.reserved) {
+		pr_debug("get stats: bad size %u, flags %#x or reserved\n",
+			 st.size, st.flags);
 		return -EINVAL;
 	}
 

@@ -1088,3 +1088,25 @@ TEST_CASE("chardev: set config and reset need CAP_SYS_ADMIN, even with an open f
 	}) == 0);
 	CHECK(dev.read_string() == "keep!");
 }
+
+TEST_CASE("chardev: a non-zero reserved field of GET_STATS gives EINVAL, nothing copied out",
+	  "[chardev][badinput]")
+{
+	cd::Device dev = fresh_device();
+	dev.write("abc");
+	const auto before = dev.stats();
+
+	for (const uint32_t reserved : {1U, 0x80000000U, 0xffffffffU}) {
+		CAPTURE(reserved);
+		kuipc_chardev_stats st{};
+		st.size = sizeof(st);
+		st.reserved = reserved;
+		st.bytes_written = 0x5a5a5a5a;
+		CHECK(ioctl_err(dev.fd(), KUIPC_CHARDEV_GET_STATS, &st) == EINVAL);
+		CHECK(st.bytes_written == 0x5a5a5a5a); /* nothing written back */
+	}
+	const auto after = dev.stats();
+	CHECK(after.bytes_written == before.bytes_written);
+	CHECK(after.queued == before.queued);
+	CHECK(after.reserved == 0);
+}

@@ -16,7 +16,9 @@
  *    buffer faults (EFAULT, nothing stored).
  *  - A larger write() waits only for its first KUIPC_CHARDEV_ATOMIC_MAX
  *    bytes, then stores further KUIPC_CHARDEV_ATOMIC_MAX-byte pieces while
- *    they fit and returns the count stored (a short write).
+ *    they fit and returns the count stored (a short write). A buffer
+ *    that faults in a later piece ends it the same way: the whole pieces
+ *    before the fault are stored and counted.
  *  - EPOLLOUT means at least KUIPC_CHARDEV_ATOMIC_MAX bytes are free.
  *
  * Every struct carries its own size: the caller sets .size to the
@@ -63,7 +65,7 @@ struct kuipc_chardev_config {
  * @size:		in: sizeof(struct kuipc_chardev_stats)
  * @flags:		in: must be zero (room for e.g. read-and-clear)
  * @queued:		bytes in the FIFO now
- * @reserved:		zero
+ * @reserved:		in: must be zero; out: zero
  * @bytes_written:	bytes stored by write()
  * @bytes_read:		bytes returned by read()
  * @writes:		write() calls that stored at least one byte
