@@ -960,7 +960,8 @@ uint64_t record_check(uint32_t producer, uint32_t channel, uint32_t seq)
 std::string produce_records(uint32_t p, uint32_t count)
 {
 	using namespace std::chrono_literals;
-	const auto deadline = std::chrono::steady_clock::now() + 20s;
+	const auto deadline = std::chrono::steady_clock::now() +
+			      kuipc::test::patience(20s);
 	try {
 		const ke::Device dev;
 		for (uint32_t seq = 0; seq < count; ++seq) {
@@ -1007,11 +1008,12 @@ struct ConsumerResult {
 void consume_records(ke::Device &dev, ke::EventFd &efd, uint32_t ch,
 		     uint32_t producers, uint64_t expected, ConsumerResult &res)
 {
+	using namespace std::chrono_literals;
 	try {
 		std::vector<uint32_t> next(producers, 0);
 		while (res.got < expected) {
-			if (!efd.wait(10000)) {
-				res.error = "no signal for 10 s after " +
+			if (!efd.wait(static_cast<int>(kuipc::test::patience(10s).count()))) {
+				res.error = "no signal in time after " +
 					    std::to_string(res.got) + " items";
 				return;
 			}

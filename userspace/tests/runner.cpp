@@ -297,6 +297,7 @@ bool run_tests_once(const std::string &mech, const Options &opt, MechResult &res
 		rd.reset();
 		const int fd = ::dup(wr.get()); /* without O_CLOEXEC */
 		::setenv("KUIPC_RESULT_FD", std::to_string(fd).c_str(), 1);
+		::setenv("KUIPC_TEST_TIMEOUT_S", std::to_string(opt.timeout_s).c_str(), 1);
 		::dup2(2, 1); /* test output must not mix with TAP */
 		::setpgid(0, 0);
 		std::vector<std::string> specs = {"[" + mech + "]"};

@@ -4,7 +4,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -34,6 +36,18 @@ int run_as(unsigned int uid, unsigned int gid, const std::function<int()> &fn);
 inline int run_unprivileged(const std::function<int()> &fn)
 {
 	return run_as(nobody_uid, nobody_gid, fn);
+}
+
+/*
+ * A test's own safety-net wait, scaled like the runner's per-test timeout
+ * (KUIPC_TEST_TIMEOUT_S, 60 s by default): a kernel with KASAN and lockdep
+ * under TCG gets a longer timeout, and its tests' waits grow with it.
+ */
+inline std::chrono::milliseconds patience(std::chrono::milliseconds base)
+{
+	const char *env = std::getenv("KUIPC_TEST_TIMEOUT_S");
+	const long timeout_s = env != nullptr ? std::atol(env) : 0;
+	return timeout_s > 60 ? base * timeout_s / 60 : base;
 }
 
 /* Read a whole file (e.g. under /proc or /sys) as a string; throws. */
