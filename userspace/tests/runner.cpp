@@ -46,6 +46,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -507,7 +508,17 @@ bool run_cycles(const std::string &mech, MechResult &res, bool exact_leaks)
 		cycle_module(mech, kWarmupCycles);
 		const auto [slab0, avail0] = settled_memory();
 		cycle_module(mech, kCycles);
-		const auto [slab1, avail1] = settled_memory();
+		auto [slab1, avail1] = settled_memory();
+		/*
+		 * RCU callbacks and deferred frees run late on a busy host:
+		 * what is over the bound is sampled again for a few seconds,
+		 * and only memory that stays gone is a leak.
+		 */
+		for (int i = 0; i < 15 && !exact_leaks &&
+				(slab1 - slab0 > kMaxSlabGrowthKiB ||
+				 avail0 - avail1 > kMaxAvailDropKiB);
+		     ++i)
+			std::tie(slab1, avail1) = settled_memory();
 		const long slab_kib = slab1 - slab0;
 		const long drop_kib = avail0 - avail1;
 		std::array<char, 160> line{};
