@@ -60,14 +60,22 @@ static struct kuipc_chardev *file_to_kcd(struct file *file)
 /*
  * Bytes a write may still queue. Also called without the lock from wait
  * conditions, where a stale answer only means one more round: the result
- * is rechecked under the lock.
+ * is rechecked under the lock. data_race() says so to KCSAN.
  */
 static unsigned int kuipc_chardev_space(struct kuipc_chardev *kcd)
 {
 	unsigned int cap = READ_ONCE(kcd->cfg.capacity);
-	unsigned int len = kfifo_len(&kcd->fifo);
+	/* Racy without the lock, and meant to be: see above. */
+	unsigned int len = data_race(kfifo_len(&kcd->fifo));
 
 	return len < cap ? cap - len : 0;
+}
+
+/* Whether the FIFO holds data; lockless in the same way. */
+static bool kuipc_chardev_has_data(struct kuipc_chardev *kcd)
+{
+	/* Racy without the lock, and meant to be: see above. */
+	return !data_race(kfifo_is_empty(&kcd->fifo));
 }
 
 /* Return with the lock held and the FIFO not empty, or an error. */
@@ -82,7 +90,7 @@ static int kuipc_chardev_lock_data(struct kuipc_chardev *kcd, bool nonblock)
 		if (nonblock)
 			return -EAGAIN;
 		if (wait_event_interruptible(kcd->readq,
-					     !kfifo_is_empty(&kcd->fifo)))
+					     kuipc_chardev_has_data(kcd)))
 			return -ERESTARTSYS;
 	}
 }
