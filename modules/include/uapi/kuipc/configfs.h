@@ -51,6 +51,10 @@
  *	not privileged (the file is 0644, owner root) -> EACCES at open()
  *	a write() of 0 bytes -> EFAULT (configfs itself, without calling
  *		the module; seen on 6.1 and 6.12)
+ *	a buffer that faults part-way: configfs passes the module only the
+ *		bytes it could copy, so "42" followed by an unmapped page
+ *		stores 42 and returns 2 (a short count, not EFAULT); one that
+ *		faults at its first byte -> EFAULT, nothing stored
  *
  * While any item exists, or any attribute file of the subsystem is open,
  * configfs holds a reference on the module: delete_module(2) fails with
