@@ -183,11 +183,8 @@ static void kuipc_umh_timeout(struct work_struct *work)
 		container_of(to_delayed_work(work), struct kuipc_umh_req,
 			     timeout);
 
+	/* kuipc_umh_run() tells, once the helper is reaped, what it did. */
 	mutex_lock(&kuipc_umh.lock);
-	if (!req->cancel) {
-		req->r.flags |= KUIPC_UMH_TIMED_OUT;
-		kuipc_umh.timed_out++;
-	}
 	kuipc_umh_cancel(req, -ETIMEDOUT);
 	mutex_unlock(&kuipc_umh.lock);
 	pr_debug("request %llu: timed out after %u ms, helper killed\n",
@@ -225,6 +222,21 @@ static void kuipc_umh_run(struct work_struct *work)
 	}
 
 	mutex_lock(&kuipc_umh.lock);
+	if (req->cancel == -ETIMEDOUT) {
+		/*
+		 * The timeout fired. It stopped the helper if the helper never
+		 * ran, if its exec failed under the SIGKILL, or if it died of
+		 * the SIGKILL (wait status: the signal in the low 7 bits). A
+		 * helper that exited by itself just before was not stopped.
+		 */
+		if (ret < 0) {
+			ret = -ETIMEDOUT;
+			kuipc_umh.timed_out++;
+		} else if ((ret & 0x7f) == SIGKILL) {
+			req->r.flags |= KUIPC_UMH_TIMED_OUT;
+			kuipc_umh.timed_out++;
+		}
+	}
 	list_del_init(&req->node);
 	kuipc_umh.in_flight--;
 	if (ret < 0)

@@ -122,7 +122,7 @@
  * It fails when the helper could not be run at all, with the errno of
  * that failure: ENOENT (no such file), EACCES (not executable), ENOEXEC,
  * ENOMEM, EBUSY (KUIPC_UMH_MAX_INFLIGHT reached, or helpers disabled
- * during suspend), ETIMEDOUT (timed out before it started), EINVAL for a
+ * during suspend), ETIMEDOUT (timed out before it was running), EINVAL for a
  * request that breaks the rules above, and EFAULT for a request, argument
  * or output area the module cannot read or write (nothing is run for
  * these two; the output fields are zeroed before the helper starts).
@@ -149,7 +149,8 @@ struct kuipc_umh_request {
  * @exited:	helpers that ran and were reaped (with any status)
  * @failed:	requests whose helper could not be run
  * @abandoned:	callers killed while they waited
- * @timed_out:	helpers killed by the module at their timeout
+ * @timed_out:	requests their timeout stopped: the helper killed, or
+ *		never run (ETIMEDOUT)
  * @reports:	reports accepted from helpers
  */
 struct kuipc_umh_stats {
