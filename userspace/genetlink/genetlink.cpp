@@ -574,8 +574,14 @@ std::optional<Notification> Subscriber::wait(int timeout_ms)
 		nl_cb_set(cb.get(), NL_CB_VALID, NL_CB_CUSTOM, on_notification, &ctx);
 		/* Notifications answer nothing we sent: no sequence check. */
 		nl_cb_set(cb.get(), NL_CB_SEQ_CHECK, NL_CB_CUSTOM, accept_any_seq, nullptr);
+		errno = 0;
 		const int rc = nl_recvmsgs(sock_.get(), cb.get());
-		if (rc == -NLE_NOMEM)
+		/*
+		 * libnl turns both ENOBUFS (recvmsg: the queue overflowed)
+		 * and ENOMEM (its own buffer allocation) into NLE_NOMEM;
+		 * errno still tells them apart.
+		 */
+		if (rc == -NLE_NOMEM && errno != ENOMEM)
 			throw_err(ENOBUFS, "recvmsg notifications: receive queue "
 					   "overflowed, notifications were lost");
 		if (rc < 0)
