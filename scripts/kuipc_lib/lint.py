@@ -34,6 +34,7 @@ CHECKPATCH_IGNORE = {
     "modules/include/uapi/": ("BIT_MACRO",),
 }
 _FINDING = re.compile(r"^(\S+?):(\d+): (ERROR|WARNING|CHECK):")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def _source_tools():
@@ -96,11 +97,13 @@ def clang_tidy(bdir):
             ["run-clang-tidy", "-quiet", "-j", str(os.cpu_count() or 1),
              "-p", bdir, os.path.join(build.REPO, "userspace") + "/"],
             cwd=build.REPO, capture_output=True, text=True, check=False)
-        for ln in (res.stdout + res.stderr).splitlines():
+        # run-clang-tidy asks clang-tidy for colour even into a pipe.
+        out = _ANSI.sub("", res.stdout + res.stderr)
+        for ln in out.splitlines():
             if re.search(r": (warning|error):", ln):
                 findings.append(ln)
         if res.returncode != 0 and not findings:
-            findings.append("run-clang-tidy failed: " + res.stderr[-2000:])
+            findings.append("run-clang-tidy failed: " + out[-2000:])
     return findings
 
 
