@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <chrono>
@@ -82,7 +83,8 @@ std::string encode_request(std::uint8_t op, std::uint32_t seq, std::string_view 
 	hdr.len = htonl(static_cast<std::uint32_t>(payload.size()));
 	std::string out(sizeof(hdr) + payload.size(), '\0');
 	std::memcpy(out.data(), &hdr, sizeof(hdr));
-	std::memcpy(out.data() + sizeof(hdr), payload.data(), payload.size());
+	/* std::copy: an empty payload's data() may be null, memcpy()'s may not. */
+	std::copy(payload.begin(), payload.end(), out.begin() + sizeof(hdr));
 	return out;
 }
 
