@@ -128,38 +128,7 @@ bool wait_sleeping_in(const std::atomic<pid_t> &tid,
 }
 
 using kuipc::test::bad_address;
-
-/* Two pages, the second inaccessible: for faults part-way through a copy. */
-class GuardedPage {
-public:
-	GuardedPage()
-		: size_(static_cast<size_t>(::sysconf(_SC_PAGESIZE))),
-		  base_(::mmap(nullptr, 2 * size_, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
-	{
-		if (base_ == MAP_FAILED)
-			kuipc::throw_errno("mmap");
-		char *guard = static_cast<char *>(base_) + size_;
-		if (::mprotect(guard, size_, PROT_NONE) != 0) {
-			const int err = errno;
-			::munmap(base_, 2 * size_);
-			kuipc::throw_err(err, "mprotect");
-		}
-	}
-	GuardedPage(const GuardedPage &) = delete;
-	GuardedPage &operator=(const GuardedPage &) = delete;
-	~GuardedPage() { ::munmap(base_, 2 * size_); }
-
-	/* The last n accessible bytes: the byte after them faults. */
-	[[nodiscard]] char *tail(size_t n) const
-	{
-		return static_cast<char *>(base_) + size_ - n;
-	}
-
-private:
-	size_t size_;
-	void *base_;
-};
+using kuipc::test::GuardedPages;
 
 } // namespace
 
@@ -483,7 +452,7 @@ TEST_CASE("chardev: bad user pointers give EFAULT and change nothing",
 	CHECK(dev.read_string() == "keep me");
 
 	/* A write whose buffer faults part-way stores nothing of it. */
-	const GuardedPage page;
+	const GuardedPages page;
 	char *edge = page.tail(8);
 	std::copy_n("12345678", 8, edge);
 	errno = 0;
@@ -638,7 +607,7 @@ TEST_CASE("chardev: an ioctl struct that straddles an inaccessible page gives "
 	const int fd = dev.fd();
 
 	/* Only the first 8 bytes of the struct are readable. */
-	const GuardedPage page;
+	const GuardedPages page;
 	Config c = before;
 	c.capacity = 2048;
 	char *half = page.tail(8);

@@ -118,32 +118,7 @@ const char *bad_address(std::uintptr_t addr)
 	return static_cast<const char *>(kuipc::test::bad_address(addr));
 }
 
-/* One page mapped with no access at all. */
-class NoAccessPage {
-public:
-	NoAccessPage()
-		: size_(static_cast<std::size_t>(::sysconf(_SC_PAGESIZE))),
-		  base_(::mmap(nullptr, size_, PROT_NONE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
-	{
-		if (base_ == MAP_FAILED)
-			kuipc::throw_errno("mmap");
-	}
-	NoAccessPage(const NoAccessPage &) = delete;
-	NoAccessPage &operator=(const NoAccessPage &) = delete;
-	NoAccessPage(NoAccessPage &&) = delete;
-	NoAccessPage &operator=(NoAccessPage &&) = delete;
-	~NoAccessPage() { ::munmap(base_, size_); }
-
-	[[nodiscard]] const char *get() const
-	{
-		return static_cast<const char *>(base_);
-	}
-
-private:
-	std::size_t size_;
-	void *base_;
-};
+using kuipc::test::GuardedPages;
 
 /*
  * Where every test starts: configfs mounted, the module's subsystem there,
@@ -559,9 +534,9 @@ TEST_CASE("configfs: mkdir anywhere but the subsystem directory is refused",
 		CHECK(mkdir_errno(c.path) == c.err);
 	}
 	/* A name the kernel cannot even read. */
-	const NoAccessPage page;
+	const GuardedPages page;
 	errno = 0;
-	CHECK(::mkdir(page.get(), 0755) == -1);
+	CHECK(::mkdir(page.bad(), 0755) == -1);
 	CHECK(errno == EFAULT);
 	errno = 0;
 	CHECK(::mkdir(bad_address(1), 0755) == -1);
@@ -654,14 +629,14 @@ TEST_CASE("configfs: a write from an inaccessible buffer gives EFAULT",
 	client.set_value("x", 7);
 	client.set_initial(3);
 
-	const NoAccessPage page;
+	const GuardedPages page;
 	for (const std::string &path :
 	     {cfs::value_path("x"), std::string(cfs::initial_path)}) {
 		INFO(path);
 		const kuipc::Fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
 		REQUIRE(fd.valid());
 		errno = 0;
-		CHECK(::write(fd.get(), page.get(), 2) == -1);
+		CHECK(::write(fd.get(), page.bad(), 2) == -1);
 		CHECK(errno == EFAULT);
 		errno = 0;
 		CHECK(::write(fd.get(), bad_address(1), 2) == -1);

@@ -36,6 +36,7 @@
 namespace {
 
 namespace debugfs = kuipc::debugfs;
+using kuipc::test::GuardedPages;
 using kuipc::test::read_file;
 using kuipc::test::write_file;
 
@@ -174,28 +175,6 @@ bool consecutive(const std::vector<debugfs::Event> &evs)
 			return false;
 	return true;
 }
-
-/* One page of address space that cannot be read (PROT_NONE). */
-class NoAccessPage {
-public:
-	NoAccessPage()
-		: size_(static_cast<std::size_t>(::sysconf(_SC_PAGESIZE))),
-		  addr_(::mmap(nullptr, size_, PROT_NONE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
-	{
-		if (addr_ == MAP_FAILED)
-			kuipc::throw_errno("mmap");
-	}
-	NoAccessPage(const NoAccessPage &) = delete;
-	NoAccessPage &operator=(const NoAccessPage &) = delete;
-	~NoAccessPage() { ::munmap(addr_, size_); }
-
-	[[nodiscard]] const void *addr() const { return addr_; }
-
-private:
-	std::size_t size_;
-	void *addr_;
-};
 
 /* Makes sure the module is loaded again when a lifecycle test ends. */
 class ReloadGuard {
@@ -447,7 +426,7 @@ TEST_CASE("debugfs: a buffer the kernel cannot read gives EFAULT",
 	reset_log(c, 8);
 	c.set_value(1234);
 	c.set_mask(0xc0ffee);
-	const NoAccessPage page;
+	const GuardedPages page;
 
 	for (const char *path :
 	     {debugfs::value_path, debugfs::mask_path, debugfs::capacity_path}) {
@@ -456,7 +435,7 @@ TEST_CASE("debugfs: a buffer the kernel cannot read gives EFAULT",
 		const kuipc::Fd fd(::open(path, O_WRONLY | O_CLOEXEC));
 		REQUIRE(fd);
 		errno = 0;
-		CHECK(::write(fd.get(), page.addr(), 2) == -1);
+		CHECK(::write(fd.get(), page.bad(), 2) == -1);
 		CHECK(errno == EFAULT);
 		CHECK(read_file(path) == before);
 	}
@@ -468,7 +447,7 @@ TEST_CASE("debugfs: a buffer the kernel cannot read gives EFAULT",
 		const kuipc::Fd fd(
 			::open(debugfs::overwrite_path, O_WRONLY | O_CLOEXEC));
 		REQUIRE(fd);
-		CHECK(::write(fd.get(), page.addr(), 2) == 2);
+		CHECK(::write(fd.get(), page.bad(), 2) == 2);
 		CHECK(read_file(debugfs::overwrite_path) == start);
 	}
 	c.set_overwrite(true);
@@ -481,8 +460,7 @@ TEST_CASE("debugfs: reading into an unwritable buffer gives EFAULT",
 	const debugfs::Client c;
 	reset_log(c, 8);
 	c.append("kept");
-	const NoAccessPage page;
-	auto *bad = const_cast<void *>(page.addr());
+	const GuardedPages page;
 
 	for (const auto &f : all_files) {
 		INFO(f.path);
@@ -491,7 +469,7 @@ TEST_CASE("debugfs: reading into an unwritable buffer gives EFAULT",
 		const kuipc::Fd fd(::open(f.path, O_RDONLY | O_CLOEXEC));
 		REQUIRE(fd);
 		errno = 0;
-		CHECK(::read(fd.get(), bad, 16) == -1);
+		CHECK(::read(fd.get(), page.bad(), 16) == -1);
 		CHECK(errno == EFAULT);
 		CHECK(read_file(f.path) == before);
 	}
@@ -506,20 +484,20 @@ TEST_CASE("debugfs: events checks the size before it reads the buffer",
 	reset_log(c, debugfs::log_max);
 	c.append("keep");
 	const std::string before = c.read_events_raw();
-	const NoAccessPage page;
+	const GuardedPages page;
 
 	const kuipc::Fd fd(::open(debugfs::events_path, O_WRONLY | O_CLOEXEC));
 	REQUIRE(fd);
 	/* One byte over text and newline: refused without a copy. */
 	errno = 0;
-	CHECK(::write(fd.get(), page.addr(), debugfs::event_max + 2) == -1);
+	CHECK(::write(fd.get(), page.bad(), debugfs::event_max + 2) == -1);
 	CHECK(errno == EINVAL);
 	/* Within the limit the copy is tried, and faults. */
 	errno = 0;
-	CHECK(::write(fd.get(), page.addr(), debugfs::event_max + 1) == -1);
+	CHECK(::write(fd.get(), page.bad(), debugfs::event_max + 1) == -1);
 	CHECK(errno == EFAULT);
 	errno = 0;
-	CHECK(::write(fd.get(), page.addr(), 1) == -1);
+	CHECK(::write(fd.get(), page.bad(), 1) == -1);
 	CHECK(errno == EFAULT);
 	CHECK(c.read_events_raw() == before);
 }
@@ -716,9 +694,9 @@ TEST_CASE("debugfs: events refuses bad text and leaves the log unchanged",
 		const kuipc::Fd fd(
 			::open(debugfs::events_path, O_WRONLY | O_CLOEXEC));
 		REQUIRE(fd);
-		const NoAccessPage page;
+		const GuardedPages page;
 		errno = 0;
-		CHECK(::write(fd.get(), page.addr(), 8) == -1);
+		CHECK(::write(fd.get(), page.bad(), 8) == -1);
 		CHECK(errno == EFAULT);
 		/* Zero bytes: nothing to append, not an error. */
 		CHECK(::write(fd.get(), "", 0) == 0);

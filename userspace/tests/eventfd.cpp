@@ -201,37 +201,7 @@ void *bad_address(uintptr_t addr)
 	return reinterpret_cast<void *>(hidden); // NOLINT(performance-no-int-to-ptr)
 }
 
-/* Two pages, the second inaccessible: for faults part-way through a copy. */
-class GuardedPage {
-public:
-	GuardedPage()
-		: size_(static_cast<size_t>(::sysconf(_SC_PAGESIZE))),
-		  base_(::mmap(nullptr, 2 * size_, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
-	{
-		if (base_ == MAP_FAILED)
-			kuipc::throw_errno("mmap");
-		char *guard = static_cast<char *>(base_) + size_;
-		if (::mprotect(guard, size_, PROT_NONE) != 0) {
-			const int err = errno;
-			::munmap(base_, 2 * size_);
-			kuipc::throw_err(err, "mprotect");
-		}
-	}
-	GuardedPage(const GuardedPage &) = delete;
-	GuardedPage &operator=(const GuardedPage &) = delete;
-	~GuardedPage() { ::munmap(base_, 2 * size_); }
-
-	/* The last n accessible bytes: the byte after them faults. */
-	[[nodiscard]] char *tail(size_t n) const
-	{
-		return static_cast<char *>(base_) + size_ - n;
-	}
-
-private:
-	size_t size_;
-	void *base_;
-};
+using kuipc::test::GuardedPages;
 
 /* A kuipc_eventfd_msg on a page of its own that user space can only read. */
 class ReadOnlyMsg {
@@ -854,7 +824,7 @@ TEST_CASE("eventfd: bad user pointers give EFAULT and change nothing",
 
 	dev.register_eventfd(ch, efd.fd());
 	/* A payload that is not readable: nothing queued, nothing signalled. */
-	const GuardedPage page;
+	const GuardedPages page;
 	char *edge = page.tail(8);
 	std::memcpy(edge, "12345678", 8);
 	for (const auto &[ptr, len] :
@@ -1429,7 +1399,7 @@ TEST_CASE("eventfd: structs running into a PROT_NONE page give EFAULT and change
 	dev.register_eventfd(ch, efd.fd());
 	dev.produce(ch, "kept");
 	const Status before = dev.status(ch);
-	const GuardedPage page;
+	const GuardedPages page;
 	const int fd = dev.fd();
 
 	/* Each struct with only its first few bytes readable. */

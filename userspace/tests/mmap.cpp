@@ -890,17 +890,6 @@ int produce_ret(int fd, uint32_t count)
 	return n < 0 ? -errno : n;
 }
 
-/* Two pages of memory, the second PROT_NONE: the first one's end faults. */
-km::Mapping guarded_pages()
-{
-	const size_t page = page_size();
-	km::Mapping m(-1, 2 * page, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS);
-	if (::mprotect(m.data() + page, page, PROT_NONE) != 0)
-		kuipc::throw_errno("mprotect");
-	return m;
-}
-
 } // namespace
 
 TEST_CASE("mmap: every consumer index, valid or not, gives exactly the documented PRODUCE",
@@ -1110,8 +1099,8 @@ TEST_CASE("mmap: an argument running into a PROT_NONE page gives EFAULT",
 	km::Ring ring(dev);
 	CHECK(dev.produce(2) == 2);
 	const int fd = dev.fd();
-	const km::Mapping pages = guarded_pages();
-	std::byte *end = pages.data() + page_size();
+	const kuipc::test::GuardedPages pages;
+	char *end = pages.bad();
 
 	/* PRODUCE: count readable, flags not. */
 	auto *count = reinterpret_cast<uint32_t *>(end - 4);

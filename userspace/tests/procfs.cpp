@@ -90,34 +90,7 @@ Strings numbered(std::size_t n)
 	return out;
 }
 
-/* Two pages, the second inaccessible: for copy_from_user() faults. */
-class GuardedPage {
-public:
-	GuardedPage()
-		: size_(static_cast<std::size_t>(::sysconf(_SC_PAGESIZE))),
-		  base_(::mmap(nullptr, 2 * size_, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
-	{
-		if (base_ == MAP_FAILED)
-			kuipc::throw_errno("mmap");
-		if (::mprotect(bad(), size_, PROT_NONE) != 0) {
-			const int err = errno;
-			::munmap(base_, 2 * size_);
-			kuipc::throw_err(err, "mprotect");
-		}
-		std::fill_n(good(), size_, 'a');
-	}
-	GuardedPage(const GuardedPage &) = delete;
-	GuardedPage &operator=(const GuardedPage &) = delete;
-	~GuardedPage() { ::munmap(base_, 2 * size_); }
-
-	[[nodiscard]] char *good() const { return static_cast<char *>(base_); }
-	[[nodiscard]] char *bad() const { return good() + size_; }
-
-private:
-	std::size_t size_;
-	void *base_;
-};
+using kuipc::test::GuardedPages;
 
 /* Loads the module again at scope exit if a test left it unloaded. */
 class KeepLoaded {
@@ -278,7 +251,8 @@ TEST_CASE("procfs: an unreadable user buffer gives EFAULT, store intact",
 	  "[procfs][badinput]")
 {
 	const procfs::Client client;
-	const GuardedPage mem;
+	const GuardedPages mem;
+	std::fill_n(mem.good(), mem.page_size(), 'a');
 	client.clear();
 	client.write_message("before");
 
@@ -328,7 +302,7 @@ TEST_CASE("procfs: the size limit is checked before the buffer is read",
 	  "[procfs][badinput]")
 {
 	const procfs::Client client;
-	const GuardedPage mem;
+	const GuardedPages mem;
 	client.clear();
 	client.write_message("keep me");
 
@@ -369,7 +343,7 @@ TEST_CASE("procfs: reading into an unwritable buffer gives EFAULT",
 	  "[procfs][badinput]")
 {
 	const procfs::Client client;
-	const GuardedPage mem;
+	const GuardedPages mem;
 	const std::string want = procfs::expected_records();
 	client.clear();
 	client.write_message("still here");

@@ -1237,44 +1237,7 @@ TEST_CASE("signal: an open file pins the module; unload removes the node",
 
 namespace {
 
-/* Two pages of memory, the second PROT_NONE: the first one's end faults. */
-class GuardedPage {
-public:
-	GuardedPage()
-		: size_(static_cast<size_t>(::sysconf(_SC_PAGESIZE))),
-		  base_(::mmap(nullptr, 2 * size_, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
-	{
-		if (base_ == MAP_FAILED)
-			kuipc::throw_errno("mmap");
-		if (::mprotect(static_cast<char *>(base_) + size_, size_,
-			       PROT_NONE) != 0) {
-			const int err = errno;
-			::munmap(base_, 2 * size_);
-			kuipc::throw_err(err, "mprotect");
-		}
-	}
-	GuardedPage(const GuardedPage &) = delete;
-	GuardedPage &operator=(const GuardedPage &) = delete;
-	~GuardedPage() { ::munmap(base_, 2 * size_); }
-
-	/* The last n accessible bytes: the byte after them faults. */
-	[[nodiscard]] char *tail(size_t n) const
-	{
-		return static_cast<char *>(base_) + size_ - n;
-	}
-
-	/* Make the accessible page read-only (or writable again). */
-	void protect(int prot) const
-	{
-		if (::mprotect(base_, size_, prot) != 0)
-			kuipc::throw_errno("mprotect");
-	}
-
-private:
-	size_t size_;
-	void *base_;
-};
+using kuipc::test::GuardedPages;
 
 /* Same registration, field by field (GET_REG output). */
 bool same(const Registration &a, const Registration &b)
@@ -1381,7 +1344,7 @@ TEST_CASE("signal: a struct or text running into a PROT_NONE page gives EFAULT",
 {
 	ks::Listener l(rt(2));
 	ks::Device w(O_RDWR);
-	const GuardedPage page;
+	const GuardedPages page;
 	Registration reg_before{};
 	REQUIRE(get_reg(l.device().fd(), reg_before) == 0);
 	const Stats before = stats();
@@ -1435,7 +1398,7 @@ TEST_CASE("signal: GET_REG and GET_STATS into read-only memory give EFAULT",
 	REQUIRE(get_reg(l.device().fd(), reg_before) == 0);
 	const Stats before = stats();
 
-	const GuardedPage page;
+	const GuardedPages page;
 	char *p = page.tail(sizeof(Registration) + sizeof(Stats));
 	Registration in_reg{};
 	in_reg.size = sizeof(in_reg);
@@ -1443,14 +1406,15 @@ TEST_CASE("signal: GET_REG and GET_STATS into read-only memory give EFAULT",
 	in_st.size = sizeof(in_st);
 	std::memcpy(p, &in_reg, sizeof(in_reg));
 	std::memcpy(p + sizeof(in_reg), &in_st, sizeof(in_st));
-	page.protect(PROT_READ);
+	REQUIRE(::mprotect(page.good(), page.page_size(), PROT_READ) == 0);
 	CHECK(ioctl_err(l.device().fd(), KUIPC_SIGNAL_GET_REG, p) == EFAULT);
 	CHECK(ioctl_err(l.device().fd(), KUIPC_SIGNAL_GET_STATS,
 			p + sizeof(in_reg)) == EFAULT);
 	/* Nothing was written into it, and nothing changed in the module. */
 	CHECK(std::memcmp(p, &in_reg, sizeof(in_reg)) == 0);
 	CHECK(std::memcmp(p + sizeof(in_reg), &in_st, sizeof(in_st)) == 0);
-	page.protect(PROT_READ | PROT_WRITE);
+	REQUIRE(::mprotect(page.good(), page.page_size(),
+			   PROT_READ | PROT_WRITE) == 0);
 
 	Registration reg{};
 	REQUIRE(get_reg(l.device().fd(), reg) == 0);

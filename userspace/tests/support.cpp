@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -71,6 +72,26 @@ int write_file(const std::string &path, const std::string &data)
 	if (n < 0)
 		return errno;
 	return static_cast<size_t>(n) == data.size() ? 0 : EIO;
+}
+
+GuardedPages::GuardedPages(int prot)
+	: size_(static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)))
+{
+	void *p = ::mmap(nullptr, 2 * size_, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		throw_errno("mmap");
+	base_ = static_cast<char *>(p);
+	if (::mprotect(bad(), size_, prot) != 0) {
+		const int err = errno;
+		::munmap(base_, 2 * size_);
+		throw_err(err, "mprotect");
+	}
+}
+
+GuardedPages::~GuardedPages()
+{
+	::munmap(base_, 2 * size_);
 }
 
 } // namespace kuipc::test

@@ -4,7 +4,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/mman.h>
+
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
@@ -65,6 +68,37 @@ inline void *bad_address(uintptr_t addr)
 	const volatile uintptr_t hidden = addr;
 	return reinterpret_cast<void *>(hidden); // NOLINT(performance-no-int-to-ptr): a bad address on purpose
 }
+
+/*
+ * Two adjacent pages: the first read-write, the second mapped with prot
+ * (PROT_NONE by default, or PROT_READ): memory whose end faults, for
+ * EFAULT tests of copies that run off a buffer. Throws kuipc::Error.
+ */
+class GuardedPages {
+public:
+	explicit GuardedPages(int prot = PROT_NONE);
+	GuardedPages(const GuardedPages &) = delete;
+	GuardedPages &operator=(const GuardedPages &) = delete;
+	GuardedPages(GuardedPages &&) = delete;
+	GuardedPages &operator=(GuardedPages &&) = delete;
+	~GuardedPages();
+
+	/* The first, read-write page. */
+	[[nodiscard]] char *good() const noexcept { return base_; }
+	/* The first byte of the second page, the one mapped with prot. */
+	[[nodiscard]] char *bad() const noexcept { return base_ + size_; }
+	/* The last n bytes of the first page: the byte after them is bad(). */
+	[[nodiscard]] char *tail(std::size_t n) const noexcept
+	{
+		return bad() - n;
+	}
+	/* The size of each page. */
+	[[nodiscard]] std::size_t page_size() const noexcept { return size_; }
+
+private:
+	std::size_t size_;
+	char *base_ = nullptr;
+};
 
 } // namespace kuipc::test
 

@@ -35,6 +35,7 @@ namespace {
 
 namespace sc = kuipc::sysctl;
 using kuipc::sysctl::Entry;
+using kuipc::test::GuardedPages;
 using kuipc::test::read_file;
 using kuipc::test::write_file;
 
@@ -95,34 +96,6 @@ long pwrite_at(const std::string &path, const std::string &data, off_t pos)
 	const ssize_t n = ::pwrite(fd.get(), data.data(), data.size(), pos);
 	return n < 0 ? -errno : static_cast<long>(n);
 }
-
-/* Two pages, the second inaccessible: for faults in the sysctl core. */
-class GuardedPage {
-public:
-	GuardedPage()
-		: size_(page_size()),
-		  base_(::mmap(nullptr, 2 * size_, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
-	{
-		if (base_ == MAP_FAILED)
-			kuipc::throw_errno("mmap");
-		if (::mprotect(bad(), size_, PROT_NONE) != 0) {
-			const int err = errno;
-			::munmap(base_, 2 * size_);
-			kuipc::throw_err(err, "mprotect");
-		}
-	}
-	GuardedPage(const GuardedPage &) = delete;
-	GuardedPage &operator=(const GuardedPage &) = delete;
-	~GuardedPage() { ::munmap(base_, 2 * size_); }
-
-	[[nodiscard]] char *good() const { return static_cast<char *>(base_); }
-	[[nodiscard]] char *bad() const { return good() + size_; }
-
-private:
-	std::size_t size_;
-	void *base_;
-};
 
 /* The text of every entry, read through the kernel. */
 std::array<std::string, 3> read_all()
@@ -612,7 +585,7 @@ TEST_CASE("sysctl: an unreadable buffer gives EFAULT and changes nothing",
 	  "[sysctl][badinput]")
 {
 	reset();
-	const GuardedPage mem;
+	const GuardedPages mem;
 	sc::Client().set_value(42);
 	sc::Client().set_name("keep");
 	const auto before = read_all();
@@ -640,7 +613,7 @@ TEST_CASE("sysctl: reading into an unwritable buffer gives EFAULT",
 	  "[sysctl][badinput]")
 {
 	reset();
-	const GuardedPage mem;
+	const GuardedPages mem;
 	sc::Client().set_value(42);
 	sc::Client().set_name("keep");
 	const auto before = read_all();

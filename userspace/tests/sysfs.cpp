@@ -37,6 +37,7 @@
 namespace {
 
 namespace sysfs = kuipc::sysfs;
+using kuipc::test::GuardedPages;
 using kuipc::test::read_file;
 using kuipc::test::run_unprivileged;
 using kuipc::test::write_file;
@@ -171,44 +172,6 @@ std::size_t page_size()
 {
 	return static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
 }
-
-/* Two pages, the second inaccessible: for faults part-way through a copy. */
-class GuardedPage {
-public:
-	GuardedPage()
-		: size_(page_size()),
-		  base_(::mmap(nullptr, 2 * size_, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
-	{
-		if (base_ == MAP_FAILED)
-			kuipc::throw_errno("mmap");
-		if (::mprotect(guard(), size_, PROT_NONE) != 0) {
-			const int err = errno;
-			::munmap(base_, 2 * size_);
-			kuipc::throw_err(err, "mprotect");
-		}
-	}
-	GuardedPage(const GuardedPage &) = delete;
-	GuardedPage &operator=(const GuardedPage &) = delete;
-	GuardedPage(GuardedPage &&) = delete;
-	GuardedPage &operator=(GuardedPage &&) = delete;
-	~GuardedPage() { ::munmap(base_, 2 * size_); }
-
-	/* The last n accessible bytes: the byte after them faults. */
-	[[nodiscard]] char *tail(std::size_t n) const
-	{
-		return static_cast<char *>(base_) + size_ - n;
-	}
-	/* The inaccessible page. */
-	[[nodiscard]] char *guard() const
-	{
-		return static_cast<char *>(base_) + size_;
-	}
-
-private:
-	std::size_t size_;
-	void *base_;
-};
 
 /* write() of n bytes at buf to a fresh descriptor: 0 if all taken, or errno. */
 int write_raw(const char *path, const void *buf, std::size_t n)
@@ -462,13 +425,13 @@ TEST_CASE("sysfs: a bad user buffer gives EFAULT and changes nothing",
 	const std::uint64_t e0 = c.event();
 
 	/* A whole inaccessible buffer, and one that faults after "42". */
-	const GuardedPage page;
+	const GuardedPages page;
 	char *edge = page.tail(2);
 	std::copy_n("42", 2, edge);
 	for (const char *path :
 	     {sysfs::value_path, sysfs::label_path, sysfs::trigger_path}) {
 		INFO(path);
-		CHECK(write_raw(path, page.guard(), 2) == EFAULT);
+		CHECK(write_raw(path, page.bad(), 2) == EFAULT);
 		CHECK(write_raw(path, edge, 4) == EFAULT);
 	}
 	std::memcpy(page.tail(1), "1", 1);
@@ -484,7 +447,7 @@ TEST_CASE("sysfs: a bad user buffer gives EFAULT and changes nothing",
 					  O_RDONLY | O_CLOEXEC));
 		REQUIRE(fd);
 		errno = 0;
-		CHECK(::read(fd.get(), page.guard(), 16) == -1);
+		CHECK(::read(fd.get(), page.bad(), 16) == -1);
 		CHECK(errno == EFAULT);
 	}
 	CHECK(c.value() == 7);

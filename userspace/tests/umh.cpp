@@ -184,43 +184,7 @@ struct Reload {
 	}
 };
 
-/*
- * Two adjacent pages: the first read-write, the second with protection
- * prot (PROT_NONE or PROT_READ), for user pointers the kernel cannot
- * read or write.
- */
-class GuardedPages {
-public:
-	explicit GuardedPages(int prot)
-		: size_(static_cast<size_t>(::sysconf(_SC_PAGESIZE)))
-	{
-		void *p = ::mmap(nullptr, 2 * size_, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
-			kuipc::throw_errno("mmap");
-		base_ = static_cast<char *>(p);
-		if (::mprotect(base_ + size_, size_, prot) != 0) {
-			const int err = errno;
-			::munmap(base_, 2 * size_);
-			kuipc::throw_err(err, "mprotect");
-		}
-	}
-	GuardedPages(const GuardedPages &) = delete;
-	GuardedPages &operator=(const GuardedPages &) = delete;
-	~GuardedPages() { ::munmap(base_, 2 * size_); }
-
-	/* The first byte of the protected page. */
-	[[nodiscard]] char *guarded() const noexcept { return base_ + size_; }
-	/* n writable bytes that end where the protected page begins. */
-	[[nodiscard]] char *before_guard(size_t n) const noexcept
-	{
-		return base_ + size_ - n;
-	}
-
-private:
-	size_t size_;
-	char *base_ = nullptr;
-};
+using kuipc::test::GuardedPages;
 
 /* The fields of two stats that bad input must leave alone. */
 void check_unchanged(const umh::Stats &a, const umh::Stats &b)
@@ -491,11 +455,11 @@ TEST_CASE("umh: an argument the kernel cannot read gives EFAULT and runs nothing
 
 	/* Wholly on the unreadable page. */
 	kuipc_umh_request req =
-		umh::make_request(umh::Mode::echo, std::string_view(pages.guarded(), 4));
+		umh::make_request(umh::Mode::echo, std::string_view(pages.bad(), 4));
 	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_TRIGGER, &req) == EFAULT);
 
 	/* Three readable bytes, the fourth on the unreadable page. */
-	char *abc = pages.before_guard(3);
+	char *abc = pages.tail(3);
 	std::memcpy(abc, "abc", 3);
 	req = umh::make_request(umh::Mode::echo, std::string_view(abc, 4));
 	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_TRIGGER, &req) == EFAULT);
@@ -522,14 +486,14 @@ TEST_CASE("umh: a request or stats struct the kernel cannot read gives EFAULT",
 	const umh::Stats before = dev.stats();
 	const GuardedPages pages(PROT_NONE);
 
-	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_TRIGGER, pages.guarded()) == EFAULT);
-	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_GET_STATS, pages.guarded()) == EFAULT);
+	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_TRIGGER, pages.bad()) == EFAULT);
+	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_GET_STATS, pages.bad()) == EFAULT);
 
 	/* A good request whose arg_len and flags lie on the unreadable page. */
 	const std::string arg = "cut short";
 	const kuipc_umh_request good = umh::make_request(umh::Mode::echo, arg);
 	constexpr size_t head = offsetof(kuipc_umh_request, arg_len);
-	char *at = pages.before_guard(head);
+	char *at = pages.tail(head);
 	std::memcpy(at, &good, head);
 	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_TRIGGER, at) == EFAULT);
 
@@ -537,7 +501,7 @@ TEST_CASE("umh: a request or stats struct the kernel cannot read gives EFAULT",
 	umh::Stats want{};
 	want.size = sizeof(want);
 	constexpr size_t stats_head = offsetof(umh::Stats, requests);
-	at = pages.before_guard(stats_head);
+	at = pages.tail(stats_head);
 	std::memcpy(at, &want, stats_head);
 	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_GET_STATS, at) == EFAULT);
 
@@ -560,7 +524,7 @@ TEST_CASE("umh: a request whose result cannot be written back gives EFAULT and r
 	const std::string arg = "nowhere to answer";
 	const kuipc_umh_request good = umh::make_request(umh::Mode::echo, arg);
 	constexpr size_t writable = offsetof(kuipc_umh_request, output) + 16;
-	char *at = pages.before_guard(writable);
+	char *at = pages.tail(writable);
 	std::memcpy(at, &good, writable);
 	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_TRIGGER, at) == EFAULT);
 
@@ -734,9 +698,9 @@ TEST_CASE("umh: an empty report, an unreadable one and a pwrite() are refused",
 	};
 
 	CHECK(write_at(report.data(), 0) == EINVAL);
-	CHECK(write_at(pages.guarded(), report.size()) == EFAULT);
+	CHECK(write_at(pages.bad(), report.size()) == EFAULT);
 	/* All but its last byte readable. */
-	char *at = pages.before_guard(report.size() - 1);
+	char *at = pages.tail(report.size() - 1);
 	std::memcpy(at, report.data(), report.size() - 1);
 	CHECK(write_at(at, report.size()) == EFAULT);
 
