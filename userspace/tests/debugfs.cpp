@@ -509,6 +509,7 @@ TEST_CASE("debugfs: unknown ioctls and mmap are refused on every file",
 	reset_log(c, 8);
 	c.append("kept");
 	std::vector<std::string> before;
+	before.reserve(all_files.size());
 	for (const auto &f : all_files)
 		before.push_back(read_file(f.path));
 

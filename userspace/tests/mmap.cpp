@@ -1010,7 +1010,7 @@ TEST_CASE("mmap: garbage over head and the layout fields is ignored by the modul
 	std::memset(ring.mapping().data() + offsetof(km::Ctrl, tail) + 4, 0x5a,
 		    KUIPC_MMAP_CTRL_SIZE - offsetof(km::Ctrl, tail) - 4);
 	std::memset(ring.mapping().data() + KUIPC_MMAP_DATA_OFFSET +
-			    3 * KUIPC_MMAP_RECORD_SIZE,
+			    std::size_t{3} * KUIPC_MMAP_RECORD_SIZE,
 		    0xff, KUIPC_MMAP_RECORD_SIZE);
 	REQUIRE(ctrl->head == 0xa5a5a5a5U);
 	REQUIRE(ctrl->tail == 0);

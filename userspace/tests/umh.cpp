@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -289,7 +290,7 @@ TEST_CASE("umh: an over-long argument or one holding a NUL is EINVAL, nothing ru
 					     std::string(KUIPC_UMH_ARG_MAX + 1, 'x')),
 		      EINVAL);
 	check_refused(dev, umh::make_request(umh::Mode::echo,
-					     std::string(4 * KUIPC_UMH_ARG_MAX, 'x')),
+					     std::string(std::size_t{4} * KUIPC_UMH_ARG_MAX, 'x')),
 		      EINVAL);
 	check_refused(dev, umh::make_request(umh::Mode::echo,
 					     std::string("in\0side", 7)),
@@ -460,7 +461,7 @@ TEST_CASE("umh: an argument the kernel cannot read gives EFAULT and runs nothing
 
 	/* Three readable bytes, the fourth on the unreadable page. */
 	char *abc = pages.tail(3);
-	std::memcpy(abc, "abc", 3);
+	std::copy_n("abc", 3, abc);
 	req = umh::make_request(umh::Mode::echo, std::string_view(abc, 4));
 	CHECK(ioctl_err(dev.fd(), KUIPC_UMH_TRIGGER, &req) == EFAULT);
 
@@ -701,7 +702,7 @@ TEST_CASE("umh: an empty report, an unreadable one and a pwrite() are refused",
 	CHECK(write_at(pages.bad(), report.size()) == EFAULT);
 	/* All but its last byte readable. */
 	char *at = pages.tail(report.size() - 1);
-	std::memcpy(at, report.data(), report.size() - 1);
+	std::copy_n(report.data(), report.size() - 1, at);
 	CHECK(write_at(at, report.size()) == EFAULT);
 
 	/* The device is a stream: there is no offset to write at. */
