@@ -12,10 +12,12 @@
 
 namespace kuipc {
 
-KmsgReader::KmsgReader()
+KmsgReader::KmsgReader(From from)
 	: fd_(::open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC))
 {
-	seek_end();
+	/* A fresh open starts at the oldest record the buffer still holds. */
+	if (from == From::now)
+		seek_end();
 }
 
 void KmsgReader::seek_end()

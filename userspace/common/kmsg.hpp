@@ -11,10 +11,12 @@
 
 namespace kuipc {
 
-/* /dev/kmsg positioned at its end: records from now on. */
+/* /dev/kmsg positioned at its end (records from now on), or at its start. */
 class KmsgReader {
 public:
-	KmsgReader();
+	enum class From { now, boot };
+
+	explicit KmsgReader(From from = From::now);
 
 	[[nodiscard]] int fd() const { return fd_.get(); }
 

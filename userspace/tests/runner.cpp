@@ -183,6 +183,7 @@ struct Options {
 	std::vector<std::string> only;
 	int timeout_s = 60;
 	bool demo = false;
+	bool boot_log = false;
 };
 
 int g_tap_number = 0;
@@ -693,6 +694,22 @@ bool run_demo_client(const std::string &mech, kuipc::KmsgReader &kmsg, double &s
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+/*
+ * In a freshly booted guest: the kernel reported nothing before the suite.
+ * Besides hiding a broken kernel, a report at boot can silence the ones
+ * the suite exists for: KASAN prints only its first report (unless booted
+ * with kasan_multi_shot), lockdep turns itself off after its first.
+ */
+void check_boot_log()
+{
+	kuipc::KmsgReader boot(kuipc::KmsgReader::From::boot);
+	const std::vector<std::string> bad = kuipc::kernel_reports(boot, 0);
+	tap(bad.empty(), "kernel: boot log clean");
+	for (const auto &b : bad)
+		diag("  kernel: " + b);
+	bad.empty() ? ++g_total_pass : ++g_total_fail;
+}
+
 int run(const Options &opt)
 {
 	std::vector<std::string> mechs = installed_mechs();
@@ -712,6 +729,8 @@ int run(const Options &opt)
 	}
 	if (!opt.demo)
 		out("TAP version 13");
+	if (!opt.demo && opt.boot_log)
+		check_boot_log();
 
 	std::map<std::string, MechResult> results;
 	std::vector<std::pair<std::string, std::string>> table;
@@ -824,6 +843,7 @@ int run(const Options &opt)
 void usage()
 {
 	std::fputs("usage: kuipc-runner [--only MECH[,MECH...]] [--timeout SECONDS] [--demo]\n"
+		   "                    [--boot-log]  (first check the log since boot)\n"
 		   "       kuipc-runner --catch [CATCH2 ARGS...]   (run Catch2 directly)\n",
 		   stderr);
 }
@@ -845,6 +865,8 @@ int main(int argc, char **argv)
 		}
 		if (a == "--demo") {
 			opt.demo = true;
+		} else if (a == "--boot-log") {
+			opt.boot_log = true;
 		} else if ((a == "--only" || a == "--timeout") && i + 1 < args.size()) {
 			const std::string v = args[++i];
 			if (a == "--timeout") {
