@@ -44,6 +44,12 @@ class DebugKernel(kernels.TreeKernel):
 
     memory_mb = 2048
     timeout_factor = TIMEOUT_FACTOR
+    # kasan_multi_shot: KASAN prints only its first report otherwise, so
+    # one report would hide every later one. no5lvl: with 5-level paging
+    # (QEMU's -cpu max has LA57) this kernel's KASAN reports a
+    # wild-memory-access in an interrupt taken early in start_kernel(),
+    # before any module is loaded (seen on 6.12.95 under TCG).
+    cmdline = "no5lvl kasan_multi_shot"
 
 
 def _fragment_hash():
