@@ -24,7 +24,10 @@ FRAGMENT = os.path.join(build.REPO, "scripts", "debug-kernel",
 # Options the debug run exists for: checked in the built .config.
 REQUIRED = ("CONFIG_KASAN", "CONFIG_PROVE_LOCKING", "CONFIG_DEBUG_KMEMLEAK",
             "CONFIG_UBSAN", "CONFIG_KFENCE", "CONFIG_DEBUG_OBJECTS",
-            "CONFIG_DEBUG_ATOMIC_SLEEP")
+            "CONFIG_DEBUG_ATOMIC_SLEEP", "CONFIG_FAULT_INJECTION",
+            "CONFIG_FAILSLAB", "CONFIG_FAIL_PAGE_ALLOC",
+            "CONFIG_FAULT_INJECTION_DEBUG_FS",
+            "CONFIG_FAULT_INJECTION_STACKTRACE_FILTER", "CONFIG_GCOV_KERNEL")
 # What building a kernel needs beyond the suite's own host packages.
 PACKAGES = {
     "flex": "the kernel's Kconfig lexer (debug kernel)",
