@@ -10,7 +10,7 @@ import sys
 import time
 
 from . import (build, dkms, doclinks, hostdeps, initramfs, kernels, lint,
-               native, scaffold, ui, vm)
+               native, scaffold, ui, verdict, vm)
 
 # Guests booted at once by matrix. A guest's vCPUs wait on timers and I/O
 # much of the time, so one more guest than host cores keeps them busy: on 2
@@ -22,10 +22,14 @@ _TAP = re.compile(r"^(not ok|ok)\s+\d+(.*)$")
 
 
 class Tap:
-    """Renumbers the TAP lines of several sources into one stream."""
+    """Renumbers the TAP lines of several sources into one stream.
 
-    def __init__(self, out):
+    A `not ok` line is a failure whatever its directive. With strict, a
+    skipped test is a failure too (CI: a skip there hides a lost check)."""
+
+    def __init__(self, out, strict=False):
         self.out = out
+        self.strict = strict
         self.n = 0
         self.passed = self.failed = self.skipped = 0
         self.source = "host"
@@ -41,12 +45,12 @@ class Tap:
         self._print(text, ok)
 
     def _count(self, ok, directive):
-        if directive.upper().startswith("SKIP"):
-            self.skipped += 1
-        elif ok:
-            self.passed += 1
-        else:
+        if not ok or (self.strict and verdict.is_skip(directive)):
             self.failed += 1
+        elif verdict.is_skip(directive):
+            self.skipped += 1
+        else:
+            self.passed += 1
 
     def _print(self, text, ok=None):
         if ok is False:
@@ -63,6 +67,9 @@ class Tap:
             directive = rest.split(" # ", 1)[1] if " # " in rest else ""
             self._count(ok, directive)
             desc = rest.split(" # ", 1)[0].lstrip(" -")
+            if self.strict and verdict.is_skip(directive):
+                ok = False
+                rest += " (a skip fails under --strict)"
             self.results.append((self.source, ok, desc, directive))
             self._print(f"{m.group(1)} {self.n}{rest}", ok)
             return True
@@ -119,7 +126,11 @@ def _guest_image(kernel, bdir, mechs):
 
 
 def _append(mode, mechs, timeout):
-    return (f"console=ttyS0 quiet panic=-1 rdinit=/init "
+    # loglevel=5: KERN_WARNING and worse reach the console, where the host
+    # looks for reports itself; printk.time marks the kernel's lines there.
+    # log_buf_len: room for a mechanism's records between two reads.
+    return (f"console=ttyS0 loglevel=5 printk.time=1 log_buf_len=4M "
+            f"panic=-1 rdinit=/init "
             f"kuipc.mode={mode} kuipc.only={','.join(mechs)} "
             f"kuipc.timeout={timeout}")
 
@@ -127,10 +138,17 @@ def _append(mode, mechs, timeout):
 def _guest_line(tap, state, line):
     """Handle one result line of a guest: TAP, the result JSON, or other."""
     if line.startswith("KUIPC-RESULT "):
-        state["result"] = json.loads(line[len("KUIPC-RESULT "):])
+        try:
+            state["result"] = json.loads(line[len("KUIPC-RESULT "):])
+        except ValueError:
+            state["result"] = None
+            print(f"  guest: unparsable result line: {line[:200]}",
+                  file=ui.PROGRESS, flush=True)
         return
-    if re.match(r"^\d+ passed, \d+ failed", line) or \
-            line.startswith(("1..", "TAP version")):
+    counts = state.setdefault("counts", verdict.GuestCounts())
+    if counts.feed(line) and not verdict.TAP.match(line):
+        return  # plan or summary: the host prints its own
+    if line.startswith("TAP version"):
         return
     if not tap.guest(line):
         print(f"  guest: {line}", file=ui.PROGRESS, flush=True)
@@ -155,8 +173,10 @@ def _boot_kernel(args, tap, k, image, mechs, live):
     ui.info(f"boot {k.release} ({args.accel}) and run {', '.join(mechs)}")
     # Kernels with the bug detectors on (--kernel debug) run slower.
     factor = getattr(k, "timeout_factor", 1)
+    host_timeout = getattr(args, "host_timeout", None) or \
+        HOST_TIMEOUT_S * factor
     run = vm.boot(k, image, _append("test", mechs, args.timeout * factor),
-                  args.accel, workdir, HOST_TIMEOUT_S * factor, on_line)
+                  args.accel, workdir, host_timeout, on_line)
     print(f"    {k.release}: guest run done in {run.wall_s:.1f}s "
           f"({run.accel})", file=ui.PROGRESS, flush=True)
     return run, state, workdir
@@ -188,22 +208,58 @@ def _run_suite(args, tap, ks, bdir, mechs):
         tap.source = k.release
         for line in state["lines"]:
             _guest_line(tap, state, line)
-        entry = {"kernel": k.release, "accel": run.accel,
-                 "wall_s": round(run.wall_s, 1), "mechanisms": {}}
-        if state["result"] is not None:
-            entry["mechanisms"] = state["result"]["mechanisms"]
-        problem = run.problem
-        if problem is None and state["result"] is None:
-            problem = "the guest sent no results"
-        if problem is not None:
-            entry["error"] = problem
-            tap.line(False, f"{k.release}: guest run completes")
-            print(f"# {problem}; console tail "
-                  f"({workdir}/console.log):", file=tap.out)
-            for ln in run.console_tail.splitlines():
-                print(f"#   {ln}", file=tap.out)
-        entries.append(entry)
+        console = vm.read_console(workdir)
+        entries.append(_judge(args, tap, k.release, run, state, mechs,
+                              console=console, workdir=workdir))
     return entries
+
+
+def _judge(args, tap, release, run, state, mechs, console=None,
+           workdir=None):
+    """The host's checks of one guest run (verdict.py), as TAP lines;
+    returns the run's JSON entry."""
+    counts = state.get("counts") or verdict.GuestCounts()
+    result = state["result"]
+    failed_before = tap.failed
+    entry = {"kernel": release, "accel": run.accel,
+             "wall_s": round(run.wall_s, 1), "mechanisms": {}}
+    if result is not None:
+        entry["mechanisms"] = result.get("mechanisms", {})
+    problem = run.problem
+    if problem is None and result is None:
+        problem = "the guest sent no results"
+    tap.line(problem is None, f"{release}: guest run completes")
+    if problem is not None:
+        entry["error"] = problem
+        where = f" ({workdir}/console.log)" if workdir else ""
+        print(f"#   {problem}; console tail{where}:", file=tap.out)
+        for ln in run.console_tail.splitlines():
+            print(f"#     {ln}", file=tap.out)
+    disagree = verdict.cross_check(counts, run.exit_code, result, mechs)
+    tap.line(not disagree, f"{release}: the guest's exit status, plan, "
+             "summary and results agree with the host's count")
+    for d in disagree:
+        print(f"#   {d}", file=tap.out)
+    checks = dict(result.get("checks", {})) if result else {}
+    checks["exit_status"] = run.exit_code
+    checks["counts_agree"] = not disagree
+    if console is not None:
+        reports = verdict.console_reports(console)
+        tap.line(not reports, f"{release}: console shows no kernel report")
+        for r in reports[:40]:
+            print(f"#   console: {r}", file=tap.out)
+        checks["console_clean"] = not reports
+    entry["checks"] = checks
+    strict = getattr(args, "strict", False)
+    for r in entry["mechanisms"].values():
+        r["ok"] = bool(r.get("ok")) and not (strict and r.get("skipped"))
+    # This kernel's own lines plus the host's checks of it.
+    entry["passed"], entry["failed"], entry["skipped"] = \
+        counts.passed, counts.failed + (tap.failed - failed_before), \
+        counts.skipped
+    entry["ok"] = (entry["failed"] == 0 and not (strict and counts.skipped)
+                   and problem is None)
+    return entry
 
 
 def _native_env(k, bdir, mechs):
@@ -224,17 +280,7 @@ def _run_native_suite(args, tap, k, bdir, mechs):
                       str(args.timeout)], env,
                      lambda line: _guest_line(tap, state, line),
                      HOST_TIMEOUT_S)
-    entry = {"kernel": k.release, "accel": "native",
-             "wall_s": round(run.wall_s, 1), "mechanisms": {}}
-    if state["result"] is not None:
-        entry["mechanisms"] = state["result"]["mechanisms"]
-    problem = run.problem or (None if state["result"] is not None
-                              else "the runner sent no results")
-    if problem is not None:
-        entry["error"] = problem
-        tap.line(False, f"{k.release}: native run completes")
-        print(f"# {problem}", file=tap.out)
-    return entry
+    return _judge(args, tap, k.release, run, state, mechs)
 
 
 def cmd_test(args, vm_only=False, host_tests=True):
@@ -245,7 +291,7 @@ def cmd_test(args, vm_only=False, host_tests=True):
             os.environ["KUIPC_BUILDDIR"] = args.builddir
     mechs = _select_mechs(args.only)
     ks, bdir = _prepare(args, args.kernel or [kernels.DEFAULT])
-    tap = Tap(sys.stdout)
+    tap = Tap(sys.stdout, strict=getattr(args, "strict", False))
     print("TAP version 13", flush=True)
     if host_tests and not vm_only:
         stale = dkms.check()
@@ -259,7 +305,8 @@ def cmd_test(args, vm_only=False, host_tests=True):
         if bad_links:
             print("#   (scripts/doc-links --fix moves each link to its "
                   "symbol)")
-        for ok, name, detail in build.host_unit_tests(bdir):
+        for ok, name, detail in build.host_unit_tests(bdir) + \
+                build.python_unit_tests():
             tap.line(ok, f"host: {name}")
             if not ok:
                 for ln in detail.splitlines()[:20]:
@@ -272,7 +319,10 @@ def cmd_test(args, vm_only=False, host_tests=True):
         _write_junit(args.junit, tap.results)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
-            json.dump({"kernels": entries}, f, indent=2)
+            json.dump({"ok": tap.failed == 0 and all(e["ok"] for e in entries),
+                       "strict": tap.strict, "passed": tap.passed,
+                       "failed": tap.failed, "skipped": tap.skipped,
+                       "kernels": entries}, f, indent=2)
             f.write("\n")
     print(f"    total wall time {time.monotonic() - t0:.1f}s",
           file=ui.PROGRESS, flush=True)
@@ -574,9 +624,18 @@ def main(argv):
                         "/lib/modules/$(uname -r)/build needed; for hosts "
                         "that are themselves disposable VMs)")
 
+    def verdict_flags(sp):
+        sp.add_argument("--strict", action="store_true",
+                        help="a skipped test fails the run (CI)")
+        sp.add_argument("--host-timeout", type=int, metavar="SECONDS",
+                        help="whole-run limit of a guest on the host "
+                        f"(default {HOST_TIMEOUT_S}, times the kernel's "
+                        "slow-down factor)")
+
     sp = sub.add_parser("test", help="host unit tests + the VM suite")
     common(sp, True)
     native_flag(sp)
+    verdict_flags(sp)
     sp.add_argument("--only", action="append", default=[], metavar="MECH")
     sp.add_argument("--json", metavar="FILE")
     sp.add_argument("--timeout", type=int, default=60,
@@ -585,6 +644,7 @@ def main(argv):
     # For meson's `vm` test: the VM suite only, pure TAP on stdout.
     sp = sub.add_parser("vm-suite")
     common(sp, True)
+    verdict_flags(sp)
     sp.add_argument("--only", action="append", default=[], metavar="MECH")
     sp.add_argument("--json", metavar="FILE")
     sp.add_argument("--timeout", type=int, default=60)
@@ -593,6 +653,7 @@ def main(argv):
     sp = sub.add_parser("matrix", help="the VM suite on every supported "
                         "kernel (6.1, 6.12, latest)")
     common(sp, True)
+    verdict_flags(sp)
     sp.add_argument("--only", action="append", default=[], metavar="MECH")
     sp.add_argument("--json", metavar="FILE")
     sp.add_argument("--junit", metavar="FILE")

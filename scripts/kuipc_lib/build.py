@@ -170,3 +170,31 @@ def host_unit_tests(bdir):
         results.append((False, "host unit tests exit status",
                         f"exit {res.returncode}: {res.stderr[-500:]}"))
     return results
+
+
+def python_unit_tests():
+    """Run the front door's own unit tests (scripts/kuipc_lib/test_*.py);
+    return [(ok, name, detail)]."""
+    import unittest  # pylint: disable=import-outside-toplevel
+    here = os.path.dirname(os.path.abspath(__file__))
+    suite = unittest.defaultTestLoader.discover(
+        here, pattern="test_*.py", top_level_dir=os.path.dirname(here))
+    results = []
+
+    class Collect(unittest.TestResult):
+        def addSuccess(self, test):
+            results.append((True, test.id(), ""))
+
+        def addFailure(self, test, err):
+            results.append((False, test.id(), self._exc_info_to_string(
+                err, test)))
+
+        def addError(self, test, err):
+            self.addFailure(test, err)
+
+    with ui.step("front-door unit tests"):
+        suite.run(Collect())
+    if not results:
+        results.append((False, "front-door unit tests ran", "none found"))
+    return [(ok, "kuipc_lib: " + name.split(".", 1)[-1], detail)
+            for ok, name, detail in results]

@@ -63,6 +63,11 @@ def _read(path):
         return ""
 
 
+def read_console(workdir):
+    """The whole console log of the last boot in workdir."""
+    return _read(os.path.join(workdir, "console.log"))
+
+
 def _boot_once(kernel, initrd, append, accel, workdir, timeout, on_line,
                ready_timeout):
     for name in ("console.log", "results.log"):

@@ -191,7 +191,7 @@ int main(int argc, char **argv)
 
 	block_signals();
 	kuipc::KmsgReader kmsg;
-	const unsigned long taint0 = kuipc::read_taint();
+	const auto taint0 = kuipc::read_taint();
 	std::vector<std::string> failures;
 	for (const auto *t : ts) {
 		try {
