@@ -10,7 +10,7 @@ import sys
 import time
 
 from . import (build, dkms, doclinks, hostdeps, initramfs, kernels, lint,
-               native, scaffold, ui, verdict, vm)
+               native, scaffold, selfcheck, ui, verdict, vm)
 
 # Guests booted at once by matrix. A guest's vCPUs wait on timers and I/O
 # much of the time, so one more guest than host cores keeps them busy: on 2
@@ -599,7 +599,7 @@ def main(argv):
         prog="kuipc",
         description="Kernel<->user communication pairs, tested in QEMU.")
     sub = p.add_subparsers(dest="cmd", required=True,
-                           metavar="{test,matrix,demo,bench,fuzz,shell,lint,new}")
+                           metavar="{test,matrix,demo,bench,fuzz,shell,lint,selfcheck,new}")
 
     def common(sp, multi_kernel):
         if multi_kernel:
@@ -699,6 +699,13 @@ def main(argv):
     sp.add_argument("--refresh", action="store_true",
                     help="re-resolve kernel versions (network)")
 
+    sp = sub.add_parser("selfcheck", help="negative controls: inject one "
+                        "fault at a time into a copy of the tree and show "
+                        "that the verdict turns red for it")
+    sp.add_argument("controls", nargs="*", metavar="CONTROL",
+                    help="; ".join(f"{c.name}: {c.what}"
+                                   for c in selfcheck.CONTROLS))
+
     sp = sub.add_parser("new", help="scaffold a new pair (module, client, "
                         "tests, doc) from scripts/templates/pair")
     sp.add_argument("name", metavar="NAME")
@@ -731,6 +738,8 @@ def main(argv):
             return cmd_shell(args)
         if args.cmd == "lint":
             return cmd_lint(args)
+        if args.cmd == "selfcheck":
+            return selfcheck.run(args.controls)
         if args.cmd == "new":
             return scaffold.new(args.name)
         if args.cmd == "doc-links":

@@ -653,25 +653,29 @@ std::pair<long, long> settled_memory()
  * are shown as a diagnostic).
  */
 std::string memory_growth(const std::string &what, std::pair<long, long> before,
-			  long max_slab_kib, long max_drop_kib, bool exact_leaks)
+			  long max_slab_kib, std::optional<long> max_drop_kib, bool exact_leaks)
 {
 	auto [slab1, avail1] = settled_memory();
 	for (int i = 0; i < 15 && !exact_leaks &&
 			(slab1 - before.first > max_slab_kib ||
-			 before.second - avail1 > max_drop_kib);
+			 (max_drop_kib && before.second - avail1 > *max_drop_kib));
 	     ++i)
 		std::tie(slab1, avail1) = settled_memory();
 	const long slab_kib = slab1 - before.first;
 	const long drop_kib = before.second - avail1;
 	std::array<char, 200> line{};
+	std::array<char, 32> avail_bound{};
+	if (max_drop_kib)
+		std::snprintf(avail_bound.data(), avail_bound.size(), "bound -%ld", *max_drop_kib);
 	std::snprintf(line.data(), line.size(),
-		      "%s: SUnreclaim %+ld KiB (bound %ld), MemAvailable %+ld KiB (bound -%ld)",
-		      what.c_str(), slab_kib, max_slab_kib, -drop_kib, max_drop_kib);
+		      "%s: SUnreclaim %+ld KiB (bound %ld), MemAvailable %+ld KiB (%s)",
+		      what.c_str(), slab_kib, max_slab_kib, -drop_kib,
+		      max_drop_kib ? avail_bound.data() : "not bounded");
 	if (exact_leaks) {
 		diag(std::string(line.data()) + "; kmemleak decides");
 		return "";
 	}
-	if (slab_kib > max_slab_kib || drop_kib > max_drop_kib)
+	if (slab_kib > max_slab_kib || (max_drop_kib && drop_kib > *max_drop_kib))
 		return line.data();
 	diag(line.data());
 	return "";
@@ -702,13 +706,14 @@ bool run_cycles(const std::string &mech, MechResult &res, bool exact_leaks)
  * The test phase's own leak check: unreclaimable slab before the module
  * was loaded against after its tests ran and it was unloaded. Objects the
  * module leaked per operation (per message, per item, per skb) stay
- * allocated after its unload. The bound allows for what leak-free runs of
- * every pair showed after the slab caches were shrunk (measured on 6.1,
- * 6.12 and 7.2: see kMaxTestSlabGrowthKiB); a leak of 4 KiB per write()
- * over one pair's tests exceeds it.
+ * allocated after its unload. Leak-free runs on 6.1, slab caches shrunk,
+ * showed -64 to +116 KiB for eleven pairs and +708 KiB for umh (its tests
+ * start and reap a few hundred helper processes); the bound is above that,
+ * and a leak of 4 KiB per write() over procfs's tests goes past it (the
+ * selfcheck's leak-per-write control). MemAvailable is no measure here:
+ * tests move the page cache by megabytes.
  */
-constexpr long kMaxTestSlabGrowthKiB = 512;
-constexpr long kMaxTestAvailDropKiB = 4096;
+constexpr long kMaxTestSlabGrowthKiB = 1024;
 
 bool run_test_phase_leaks(const std::string &mech, MechResult &res,
 			  std::pair<long, long> before, bool exact_leaks)
@@ -716,7 +721,7 @@ bool run_test_phase_leaks(const std::string &mech, MechResult &res,
 	std::string why;
 	try {
 		why = memory_growth(mech + ": after its tests", before,
-				    kMaxTestSlabGrowthKiB, kMaxTestAvailDropKiB, exact_leaks);
+				    kMaxTestSlabGrowthKiB, std::nullopt, exact_leaks);
 	} catch (const kuipc::Error &e) {
 		why = e.what();
 	}
