@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 
 from . import build, ui
@@ -160,7 +159,7 @@ def run(names):
         t0 = time.monotonic()
         try:
             with open(log, "w", encoding="utf-8") as f:
-                res = subprocess.run([sys.executable, kuipc, "test", *c.args],
+                res = subprocess.run([kuipc, "test", *c.args],
                                      stdout=f, stderr=subprocess.STDOUT,
                                      cwd=tree, check=False)
         finally:
