@@ -101,18 +101,28 @@ CONTROLS = [
 
 
 def _copy_tree(dest):
-    """A copy of the working tree, without build products or .git."""
+    """A copy of the working tree, without build products or .git. The
+    copy's own build/ is kept from the last selfcheck: it rebuilds only
+    what changed."""
     src = build.REPO
+    tree = os.path.join(dest, "src")
 
     def ignore(path, names):
         if os.path.abspath(path) == src:
             return [n for n in names if n in ("build", ".git")]
         return []
-    shutil.rmtree(os.path.join(dest, "src"), ignore_errors=True)
-    os.makedirs(dest, exist_ok=True)
-    shutil.copytree(src, os.path.join(dest, "src"), ignore=ignore,
-                    symlinks=True)
-    return os.path.join(dest, "src")
+    if os.path.isdir(tree):
+        for name in os.listdir(tree):
+            if name != "build":
+                full = os.path.join(tree, name)
+                if os.path.isdir(full) and not os.path.islink(full):
+                    shutil.rmtree(full)
+                else:
+                    os.remove(full)
+    os.makedirs(tree, exist_ok=True)
+    shutil.copytree(src, tree, ignore=ignore, symlinks=True,
+                    dirs_exist_ok=True)
+    return tree
 
 
 def _apply(tree, control):
