@@ -35,6 +35,19 @@
 #endif
 
 /*
+ * register_sysctl() takes a const table since 6.13 ("sysctl: allow
+ * registration of const struct ctl_table"); 6.1 and 6.12 declare it
+ * non-const, though they do not write to it either. Declare a table as
+ *   static KUIPC_SYSCTL_TABLE_CONST struct ctl_table t[] = { ... };
+ * so that it sits in read-only memory wherever the kernel allows it.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#define KUIPC_SYSCTL_TABLE_CONST const
+#else
+#define KUIPC_SYSCTL_TABLE_CONST
+#endif
+
+/*
  * eventfd_signal() before 6.8: __u64 eventfd_signal(ctx, n) adds n (capped
  * so the counter stops at ULLONG_MAX) and returns the amount added.
  * Since 6.8 (3652117f8548 "eventfd: simplify eventfd_signal()" and the two
