@@ -6,12 +6,23 @@
  * The ABI (device path, ioctl numbers, structs, limits and the exact
  * read/write semantics) is documented in <uapi/kuipc/chardev.h>.
  *
- * Locking: one mutex serialises the FIFO, the configuration and the
- * counters. It is a mutex, not a spinlock, because the FIFO is copied to
- * user space (which may fault and sleep) while it is held. Sleeping for
- * data or space happens with the mutex dropped, on two wait queues:
- * readers and EPOLLIN pollers on readq, writers and EPOLLOUT pollers on
- * writeq.
+ * Locking: two mutexes, taken in this order.
+ *  - read_lock serialises readers (and RESET, which also removes data). A
+ *    reader holds it across its copy to user space, which may fault and
+ *    sleep for as long as the page takes to arrive (a userfaultfd or FUSE
+ *    mapping: indefinitely). Only readers and RESET wait for it, and they
+ *    wait interruptibly.
+ *  - lock serialises the FIFO, the configuration and the counters. It is
+ *    never held across a user copy or a wait, so poll(), write() and the
+ *    ioctls other than RESET never wait behind a faulting reader.
+ * A reader peeks at the FIFO into the bounce buffer under lock, copies the
+ * bounce buffer to user space with lock dropped, then takes lock again
+ * and removes exactly the bytes that reached the caller. Nobody else
+ * removes data meanwhile (read_lock), so those bytes are still the oldest
+ * ones; bytes the copy did not deliver stay queued, in order, for the
+ * next read(). Sleeping for data or space happens with both mutexes
+ * dropped, on two wait queues: readers and EPOLLIN pollers on readq,
+ * writers and EPOLLOUT pollers on writeq.
  *
  * Lifetime: the state is static and the misc device's fops carry
  * .owner = THIS_MODULE, so every open file pins the module; no file
@@ -31,10 +42,13 @@
 #include <linux/uaccess.h>
 #include <linux/wait.h>
 
+#include <kuipc/compat.h>
 #include <uapi/kuipc/chardev.h>
 
 struct kuipc_chardev {
 	struct miscdevice misc;
+	struct mutex read_lock; /* taken before lock; protects bounce */
+	u8 bounce[KUIPC_CHARDEV_CAPACITY_MAX]; /* what a reader copies out */
 	struct mutex lock; /* protects everything below */
 	struct kfifo fifo; /* KUIPC_CHARDEV_CAPACITY_MAX bytes */
 	struct kuipc_chardev_config cfg;
@@ -78,20 +92,33 @@ static bool kuipc_chardev_has_data(struct kuipc_chardev *kcd)
 	return !data_race(kfifo_is_empty(&kcd->fifo));
 }
 
-/* Return with the lock held and the FIFO not empty, or an error. */
-static int kuipc_chardev_lock_data(struct kuipc_chardev *kcd, bool nonblock)
+/*
+ * Return with read_lock held and up to @count of the oldest bytes peeked
+ * into kcd->bounce (at least one; the count is returned), or an error.
+ * The bytes stay in the FIFO: the caller removes what it delivered.
+ */
+static ssize_t kuipc_chardev_peek(struct kuipc_chardev *kcd, size_t count,
+				  bool nonblock)
 {
+	unsigned int n;
+
 	for (;;) {
-		if (mutex_lock_interruptible(&kcd->lock))
-			return -ERESTARTSYS;
-		if (!kfifo_is_empty(&kcd->fifo))
-			return 0;
-		mutex_unlock(&kcd->lock);
-		if (nonblock)
-			return -EAGAIN;
-		if (wait_event_interruptible(kcd->readq,
+		/* Wait with no lock held, so as not to hold up other readers. */
+		if (!nonblock &&
+		    wait_event_interruptible(kcd->readq,
 					     kuipc_chardev_has_data(kcd)))
 			return -ERESTARTSYS;
+		if (mutex_lock_interruptible(&kcd->read_lock))
+			return -ERESTARTSYS;
+		mutex_lock(&kcd->lock);
+		n = kfifo_out_peek(&kcd->fifo, kcd->bounce, count);
+		mutex_unlock(&kcd->lock);
+		if (n)
+			return n;
+		/* Another reader took the data first. */
+		mutex_unlock(&kcd->read_lock);
+		if (nonblock)
+			return -EAGAIN;
 	}
 }
 
@@ -123,35 +150,37 @@ static ssize_t kuipc_chardev_read(struct file *file, char __user *buf,
 				  size_t count, loff_t *ppos)
 {
 	struct kuipc_chardev *kcd = file_to_kcd(file);
-	unsigned int copied = 0;
+	unsigned long copied;
 	ssize_t ret;
-	int err;
 
 	if (!count)
 		return 0;
 
-	ret = kuipc_chardev_lock_data(kcd, file->f_flags & O_NONBLOCK);
-	if (ret)
+	/* kfifo takes an unsigned int length: clamp so it cannot wrap. */
+	ret = kuipc_chardev_peek(kcd, min_t(size_t, count, sizeof(kcd->bounce)),
+				 file->f_flags & O_NONBLOCK);
+	if (ret < 0)
 		goto out;
+
 	/*
-	 * kfifo_to_user() takes an unsigned int length: clamp first so a huge
-	 * count cannot wrap. On a fault it consumes only the bytes that
-	 * reached the caller, which read() then returns.
+	 * With lock dropped: a fault here, however long, holds up only the
+	 * other readers. What did not reach the caller stays queued.
 	 */
-	err = kfifo_to_user(&kcd->fifo, buf,
-			    min_t(size_t, count, KUIPC_CHARDEV_CAPACITY_MAX),
-			    &copied);
+	copied = ret - copy_to_user(buf, kcd->bounce, ret);
 	if (copied) {
+		mutex_lock(&kcd->lock);
+		/* Still the oldest bytes: only read_lock holders remove any. */
+		kuipc_kfifo_skip_count(&kcd->fifo, copied);
 		kcd->bytes_read += copied;
 		kcd->reads++;
+		mutex_unlock(&kcd->lock);
 	}
-	mutex_unlock(&kcd->lock);
+	mutex_unlock(&kcd->read_lock);
 
 	if (copied)
 		wake_up_interruptible_poll(&kcd->writeq,
 					   EPOLLOUT | EPOLLWRNORM);
-	/* Not "copied ?: err": the unsigned type would make -EFAULT positive. */
-	ret = copied ? (ssize_t)copied : err;
+	ret = copied ? (ssize_t)copied : -EFAULT;
 out:
 	pr_debug("read(%zu) = %zd\n", count, ret);
 	return ret;
@@ -272,8 +301,10 @@ static long kuipc_chardev_reset(struct kuipc_chardev *kcd)
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 
-	if (mutex_lock_interruptible(&kcd->lock))
+	/* Not under a reader: it is about to remove the bytes it peeked. */
+	if (mutex_lock_interruptible(&kcd->read_lock))
 		return -ERESTARTSYS;
+	mutex_lock(&kcd->lock);
 	kfifo_reset(&kcd->fifo);
 	WRITE_ONCE(kcd->cfg.capacity, kuipc_chardev_default_config.capacity);
 	kcd->bytes_written = 0;
@@ -281,6 +312,7 @@ static long kuipc_chardev_reset(struct kuipc_chardev *kcd)
 	kcd->writes = 0;
 	kcd->reads = 0;
 	mutex_unlock(&kcd->lock);
+	mutex_unlock(&kcd->read_lock);
 
 	wake_up_interruptible_poll(&kcd->writeq, EPOLLOUT | EPOLLWRNORM);
 	pr_debug("reset\n");
@@ -365,6 +397,7 @@ static struct kuipc_chardev kuipc_chardev = {
 		.fops = &kuipc_chardev_fops,
 		.mode = KUIPC_CHARDEV_MODE,
 	},
+	.read_lock = __MUTEX_INITIALIZER(kuipc_chardev.read_lock),
 	.lock = __MUTEX_INITIALIZER(kuipc_chardev.lock),
 	.readq = __WAIT_QUEUE_HEAD_INITIALIZER(kuipc_chardev.readq),
 	.writeq = __WAIT_QUEUE_HEAD_INITIALIZER(kuipc_chardev.writeq),

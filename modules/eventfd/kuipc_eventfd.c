@@ -16,19 +16,26 @@
  * for completeness, in the exit function.
  *
  * Locking, per channel:
- *  - lock (a spinlock) protects the registration (ctx, owner), the queue
- *    and the counters. A spinlock, so that items can be produced from
- *    atomic context, as a driver's interrupt handler or timer would (such a
- *    producer would take it with spin_lock_irqsave()); here PRODUCE is an
- *    ioctl. eventfd_signal() is called under it: it only takes the
+ *  - lock (a spinlock) protects the registration (ctx, owner, epoch), the
+ *    queue and the counters. A spinlock, so that items can be produced
+ *    from atomic context, as a driver's interrupt handler or timer would
+ *    (such a producer would take it with spin_lock_irqsave()); here PRODUCE
+ *    is an ioctl. eventfd_signal() is called under it: it only takes the
  *    eventfd's own wait-queue lock with interrupts saved and never sleeps.
- *  - consume (a mutex) is held by everyone who removes items: FETCH,
- *    UNREGISTER and release. FETCH copies the oldest item to user space
- *    with the mutex held and the spinlock dropped (the copy may fault and
- *    sleep) and unlinks it only once the copy succeeded, so a fault leaves
- *    the item queued. Producers only append, which does not touch the item
- *    being copied, and no one else can free it meanwhile.
- *  Lock order: consume, then lock. No lock is held across eventfd_ctx_fdget()
+ *  - fetch (a mutex) serialises FETCHes, and only them. A FETCH copies the
+ *    oldest item into a buffer of its own under the spinlock, copies that
+ *    to user space with the spinlock dropped (the copy may fault and sleep,
+ *    for as long as a userfaultfd or FUSE page takes: indefinitely) and
+ *    unlinks the item only once the copy succeeded, so a fault leaves it
+ *    queued, in its place. Holding the mutex meanwhile is what keeps the
+ *    item at the head: producers only append, and no other FETCH runs.
+ *  - UNREGISTER and release take only the spinlock, never the mutex, so a
+ *    close never waits for a FETCH stuck in a user copy. Ending the
+ *    registration frees the items, the one being copied included (the
+ *    FETCH copies from its own buffer), and bumps epoch: a FETCH that
+ *    finds epoch changed once its copy is done has nothing left to unlink
+ *    and returns the item it delivered.
+ *  Lock order: fetch, then lock. No lock is held across eventfd_ctx_fdget()
  *  or eventfd_ctx_put().
  *
  * Lifetime: the state is static and the fops carry .owner = THIS_MODULE,
@@ -63,9 +70,10 @@ struct kuipc_eventfd_item {
 };
 
 struct kuipc_eventfd_channel {
-	struct mutex consume; /* held by whoever removes items */
+	struct mutex fetch; /* serialises FETCH, held across its user copy */
 	spinlock_t lock; /* protects everything below */
 	struct eventfd_ctx *ctx; /* the registration's reference, or NULL */
+	u64 epoch; /* registrations ended so far */
 	/* The open file that registered: compared, never dereferenced. */
 	const struct file *owner;
 	struct list_head items; /* oldest first; empty without a registration */
@@ -94,14 +102,14 @@ struct kuipc_eventfd_leftovers {
 };
 
 /*
- * End the channel's registration. Called with ch->consume and ch->lock
- * held: nobody is copying an item out, so all of them can go. The caller
- * frees what is left with kuipc_eventfd_drop() once the locks are dropped.
+ * End the channel's registration. Called with ch->lock held. A FETCH may
+ * be copying the oldest item out, from its own copy of it: all the items
+ * can go, and the new epoch tells that FETCH so. The caller frees what is
+ * left with kuipc_eventfd_drop() once the lock is dropped.
  */
 static void kuipc_eventfd_detach(struct kuipc_eventfd_channel *ch,
 				 struct kuipc_eventfd_leftovers *left)
 {
-	lockdep_assert_held(&ch->consume);
 	lockdep_assert_held(&ch->lock);
 
 	left->ctx = ch->ctx;
@@ -112,6 +120,7 @@ static void kuipc_eventfd_detach(struct kuipc_eventfd_channel *ch,
 	ch->queued = 0;
 	ch->produced = 0;
 	ch->fetched = 0;
+	ch->epoch++;
 }
 
 static void kuipc_eventfd_drop(struct kuipc_eventfd_leftovers *left)
@@ -190,8 +199,6 @@ static long kuipc_eventfd_unregister(struct file *file, void __user *argp)
 		return -EINVAL;
 	}
 
-	if (mutex_lock_interruptible(&ch->consume))
-		return -ERESTARTSYS;
 	spin_lock(&ch->lock);
 	if (!ch->ctx)
 		ret = -ENOTCONN;
@@ -200,7 +207,6 @@ static long kuipc_eventfd_unregister(struct file *file, void __user *argp)
 	else
 		kuipc_eventfd_detach(ch, &left);
 	spin_unlock(&ch->lock);
-	mutex_unlock(&ch->consume);
 
 	kuipc_eventfd_drop(&left);
 	pr_debug("unregister channel %u: %ld (%u items dropped)\n",
@@ -274,8 +280,11 @@ static long kuipc_eventfd_produce(void __user *argp)
 static long kuipc_eventfd_fetch(void __user *argp)
 {
 	struct kuipc_eventfd_item *item = NULL;
+	u8 data[KUIPC_EVENTFD_PAYLOAD_MAX];
 	struct kuipc_eventfd_channel *ch;
 	struct kuipc_eventfd_msg req;
+	bool ended;
+	u64 epoch = 0;
 	long ret = 0;
 
 	if (copy_from_user(&req, argp, sizeof(req)))
@@ -287,7 +296,7 @@ static long kuipc_eventfd_fetch(void __user *argp)
 		return -EINVAL;
 	}
 
-	if (mutex_lock_interruptible(&ch->consume))
+	if (mutex_lock_interruptible(&ch->fetch))
 		return -ERESTARTSYS;
 	spin_lock(&ch->lock);
 	if (!ch->ctx)
@@ -299,40 +308,54 @@ static long kuipc_eventfd_fetch(void __user *argp)
 					node);
 	if (item && item->len > req.len)
 		ret = -EMSGSIZE;
+	if (!ret) {
+		/* The item stays queued; we copy from our own copy of it. */
+		memcpy(data, item->data, item->len);
+		req.len = item->len;
+		req.seq = item->seq;
+		epoch = ch->epoch;
+	}
 	spin_unlock(&ch->lock);
 	if (ret)
 		goto out_unlock;
 
 	/*
-	 * The item stays queued and cannot be freed while we hold consume;
-	 * its seq, len and data never change. Copy out with no spinlock
-	 * held, then unlink it only if both copies succeeded.
+	 * No spinlock held: the copies may fault and sleep. A registration
+	 * that ends meanwhile frees the item, not our copy of it. Unlink the
+	 * item only if both copies succeeded.
 	 */
-	if (copy_to_user(u64_to_user_ptr(req.data), item->data, item->len)) {
-		ret = -EFAULT;
-		goto out_unlock;
-	}
-	req.len = item->len;
-	req.seq = item->seq;
-	if (copy_to_user(argp, &req, sizeof(req))) {
+	if (copy_to_user(u64_to_user_ptr(req.data), data, req.len) ||
+	    copy_to_user(argp, &req, sizeof(req))) {
 		ret = -EFAULT;
 		goto out_unlock;
 	}
 
 	spin_lock(&ch->lock);
-	list_del(&item->node);
-	ch->queued--;
-	ch->fetched++;
+	ended = ch->epoch != epoch;
+	if (!ended) {
+		/* Still the oldest: only FETCH removes, and we hold fetch. */
+		item = list_first_entry(&ch->items, struct kuipc_eventfd_item,
+					node);
+		WARN_ON_ONCE(item->seq != req.seq);
+		list_del(&item->node);
+		ch->queued--;
+		ch->fetched++;
+	}
 	spin_unlock(&ch->lock);
-	mutex_unlock(&ch->consume);
+	mutex_unlock(&ch->fetch);
 
-	pr_debug("fetch channel %u: item %llu, %u bytes\n", req.channel,
-		 item->seq, item->len);
-	kfree(item);
+	/*
+	 * Ended: the registration's end freed the item after we had copied
+	 * it; the caller has it, so it counts as fetched, not as dropped.
+	 */
+	if (!ended)
+		kfree(item);
+	pr_debug("fetch channel %u: item %llu, %u bytes%s\n", req.channel,
+		 req.seq, req.len, ended ? " (registration ended meanwhile)" : "");
 	return 0;
 
 out_unlock:
-	mutex_unlock(&ch->consume);
+	mutex_unlock(&ch->fetch);
 	pr_debug("fetch channel %u: %ld\n", req.channel, ret);
 	return ret;
 }
@@ -411,12 +434,11 @@ static int kuipc_eventfd_release(struct inode *inode, struct file *file)
 			.items = LIST_HEAD_INIT(left.items),
 		};
 
-		mutex_lock(&ch->consume);
+		/* Only the spinlock: a stalled FETCH must not hold up close. */
 		spin_lock(&ch->lock);
 		if (ch->ctx && ch->owner == file)
 			kuipc_eventfd_detach(ch, &left);
 		spin_unlock(&ch->lock);
-		mutex_unlock(&ch->consume);
 
 		if (left.ctx)
 			pr_debug("release: channel %u ends, %u items dropped\n",
@@ -461,7 +483,7 @@ static int __init kuipc_eventfd_init(void)
 	for (nr = 0; nr < KUIPC_EVENTFD_CHANNELS; nr++) {
 		struct kuipc_eventfd_channel *ch = &kuipc_eventfd_channels[nr];
 
-		mutex_init(&ch->consume);
+		mutex_init(&ch->fetch);
 		spin_lock_init(&ch->lock);
 		INIT_LIST_HEAD(&ch->items);
 	}
@@ -496,13 +518,11 @@ static void __exit kuipc_eventfd_exit(void)
 			.items = LIST_HEAD_INIT(left.items),
 		};
 
-		mutex_lock(&ch->consume);
 		spin_lock(&ch->lock);
 		kuipc_eventfd_detach(ch, &left);
 		spin_unlock(&ch->lock);
-		mutex_unlock(&ch->consume);
 		kuipc_eventfd_drop(&left);
-		mutex_destroy(&ch->consume);
+		mutex_destroy(&ch->fetch);
 	}
 	pr_info("unloaded\n");
 }

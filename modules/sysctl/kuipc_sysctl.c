@@ -148,8 +148,10 @@ static int kuipc_name_handler(KUIPC_CTL_TABLE_CONST struct ctl_table *table,
  * 6.1 walks the table up to the empty entry at its end; 6.6 and later take
  * the number of entries from ARRAY_SIZE() instead, and since 6.11 the empty
  * entry counts as an entry without a name, which fails the registration.
+ * Const (read-only once loaded) on the kernels whose register_sysctl()
+ * accepts that, from 6.13.
  */
-static struct ctl_table kuipc_sysctl_table[] = {
+static KUIPC_SYSCTL_TABLE_CONST struct ctl_table kuipc_sysctl_table[] = {
 	{
 		.procname	= KUIPC_SYSCTL_VALUE,
 		.data		= &kuipc_value,

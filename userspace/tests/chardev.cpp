@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <future>
 #include <initializer_list>
 #include <span>
 #include <string>
@@ -1078,4 +1079,54 @@ TEST_CASE("chardev: a non-zero reserved field of GET_STATS gives EINVAL, nothing
 	CHECK(after.bytes_written == before.bytes_written);
 	CHECK(after.queued == before.queued);
 	CHECK(after.reserved == 0);
+}
+
+TEST_CASE("chardev: poll and write do not wait for a read stalled in its user copy",
+	  "[chardev][concurrency]")
+{
+	using namespace std::chrono_literals;
+	cd::Device dev = fresh_device();
+	const auto page = kuipc::test::userfault_page();
+	const std::string data = pattern(300, 11);
+	REQUIRE(dev.write(data) == data.size());
+
+	/* A read into a page whose fault stalls until resolve(). */
+	ssize_t got = -1;
+	int err = 0;
+	std::thread reader([&] {
+		got = ::read(dev.fd(), page->addr(), data.size());
+		err = got < 0 ? errno : 0;
+	});
+	const bool stalled = page->wait_fault(kuipc::test::patience(10s));
+
+	/* Meanwhile, through another open file: poll, then an atomic write. */
+	std::promise<short> polled;
+	std::future<short> revents = polled.get_future();
+	ssize_t wrote = -1;
+	std::thread other([&] {
+		cd::Device mine;
+		pollfd pfd{mine.fd(), POLLIN | POLLOUT, 0};
+		polled.set_value(::poll(&pfd, 1, 0) == 1 ? pfd.revents : short{-1});
+		wrote = ::write(mine.fd(), "after", 5);
+	});
+	const bool prompt = revents.wait_for(kuipc::test::patience(3s)) ==
+			    std::future_status::ready;
+	/* Let the read through on every path, then collect both threads. */
+	page->resolve();
+	reader.join();
+	other.join();
+
+	CHECK(stalled);
+	CHECK(prompt);
+	CHECK((revents.get() & POLLOUT) != 0);
+	CHECK(wrote == 5);
+	/* The stalled read got its bytes, in order, and then the write's. */
+	CHECK(err == 0);
+	REQUIRE(got == static_cast<ssize_t>(data.size()));
+	CHECK(std::string(page->addr(), data.size()) == data);
+	CHECK(dev.read_string() == "after");
+	const Stats st = dev.stats();
+	CHECK(st.reads == 2);
+	CHECK(st.bytes_read == data.size() + 5);
+	CHECK(st.queued == 0);
 }

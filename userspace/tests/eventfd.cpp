@@ -45,6 +45,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <future>
 #include <initializer_list>
 #include <memory>
 #include <span>
@@ -1604,4 +1605,103 @@ TEST_CASE("eventfd: an eventfd already at its largest count saturates; items sti
 	dev.produce(ch, "third");
 	CHECK(efd.read() == 1);
 	CHECK(dev.fetch(ch).data == "third");
+}
+
+TEST_CASE("eventfd: closing the device does not wait for a FETCH stalled in its user copy",
+	  "[eventfd][concurrency]")
+{
+	using namespace std::chrono_literals;
+	ke::Device dev;
+	require_all_free(dev);
+	kuipc::Fd efd(::eventfd(0, EFD_CLOEXEC));
+	REQUIRE(efd);
+	dev.register_eventfd(0, efd.get());
+	const std::string payload = "stalled but not lost";
+	dev.produce(0, payload);
+	dev.produce(0, "next");
+	const auto page = kuipc::test::userfault_page();
+
+	/* A FETCH whose data copy stalls until resolve(). */
+	kuipc_eventfd_msg m = make_msg(0, page->addr(), KUIPC_EVENTFD_PAYLOAD_MAX);
+	int ferr = -1;
+	std::thread fetcher(
+		[&] { ferr = ioctl_err(dev.fd(), KUIPC_EVENTFD_FETCH, &m); });
+	const bool stalled = page->wait_fault(kuipc::test::patience(10s));
+
+	/* Meanwhile another open file of the device is closed. */
+	std::promise<int> closed;
+	std::future<int> close_err = closed.get_future();
+	std::thread closer([&] {
+		ke::Device other;
+		closed.set_value(error_of([&] { other.close(); }));
+	});
+	const bool prompt = close_err.wait_for(kuipc::test::patience(3s)) ==
+			    std::future_status::ready;
+	/* Let the FETCH through on every path, then collect both threads. */
+	page->resolve();
+	fetcher.join();
+	closer.join();
+
+	CHECK(stalled);
+	CHECK(prompt);
+	CHECK(close_err.get() == 0);
+	/* The stalled FETCH took the oldest item, once; the next one waits. */
+	CHECK(ferr == 0);
+	CHECK(m.seq == 0);
+	REQUIRE(m.len == payload.size());
+	CHECK(std::string(page->addr(), m.len) == payload);
+	const Status st = dev.status(0);
+	CHECK(st.queued == 1);
+	CHECK(st.fetched == 1);
+	const ke::Item next = dev.fetch(0);
+	CHECK(next.seq == 1);
+}
+
+TEST_CASE("eventfd: a FETCH stalled in its user copy completes when its registration ends",
+	  "[eventfd][concurrency][lifecycle]")
+{
+	using namespace std::chrono_literals;
+	ke::Device fetching;
+	require_all_free(fetching);
+	auto owner = std::make_unique<ke::Device>();
+	kuipc::Fd efd(::eventfd(0, EFD_CLOEXEC));
+	REQUIRE(efd);
+	owner->register_eventfd(3, efd.get());
+	const std::string payload = "taken before the end";
+	owner->produce(3, payload);
+	owner->produce(3, "dropped with the registration");
+	const auto page = kuipc::test::userfault_page();
+
+	kuipc_eventfd_msg m = make_msg(3, page->addr(), KUIPC_EVENTFD_PAYLOAD_MAX);
+	int ferr = -1;
+	std::thread fetcher(
+		[&] { ferr = ioctl_err(fetching.fd(), KUIPC_EVENTFD_FETCH, &m); });
+	const bool stalled = page->wait_fault(kuipc::test::patience(10s));
+
+	/* The registering file's last close ends the registration meanwhile. */
+	std::promise<int> closed;
+	std::future<int> close_err = closed.get_future();
+	std::thread closer([&] {
+		closed.set_value(error_of([&] { owner->close(); }));
+	});
+	const bool prompt = close_err.wait_for(kuipc::test::patience(3s)) ==
+			    std::future_status::ready;
+	page->resolve();
+	fetcher.join();
+	closer.join();
+
+	CHECK(stalled);
+	CHECK(prompt);
+	CHECK(close_err.get() == 0);
+	/* The FETCH had taken the item: it is delivered, whole, once. */
+	CHECK(ferr == 0);
+	CHECK(m.seq == 0);
+	REQUIRE(m.len == payload.size());
+	CHECK(std::string(page->addr(), m.len) == payload);
+	/* The registration is gone with everything still queued. */
+	const Status st = fetching.status(3);
+	CHECK(st.flags == 0);
+	CHECK(st.queued == 0);
+	CHECK(st.fetched == 0);
+	CHECK(ioctl_err(fetching.fd(), KUIPC_EVENTFD_FETCH, &m) == ENOTCONN);
 }

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
+#include <memory>
+#include <span>
 #include <stdexcept>
 #include <string>
 
@@ -99,6 +101,53 @@ private:
 	std::size_t size_;
 	char *base_ = nullptr;
 };
+
+/*
+ * One anonymous page registered with userfaultfd(2) for missing-page
+ * faults: the first access to it, by user space or by a kernel user copy,
+ * stalls until resolve() fills it (or the object is destroyed). For tests
+ * of what a module does while one of its user copies is held up, as a
+ * buffer backed by FUSE or by a slow userfaultfd handler would hold it.
+ * Throws kuipc::Error; err() is ENOSYS on a kernel without userfaultfd.
+ *
+ * Destroy it only after every thread that may touch the page has been
+ * joined or has been let through by resolve(): closing the userfaultfd
+ * also lets a stalled access through, with a zero page.
+ */
+class UserfaultPage {
+public:
+	UserfaultPage();
+	UserfaultPage(const UserfaultPage &) = delete;
+	UserfaultPage &operator=(const UserfaultPage &) = delete;
+	UserfaultPage(UserfaultPage &&) = delete;
+	UserfaultPage &operator=(UserfaultPage &&) = delete;
+	~UserfaultPage();
+
+	/* The registered page; nothing is mapped there until resolve(). */
+	[[nodiscard]] char *addr() const noexcept { return base_; }
+	[[nodiscard]] std::size_t size() const noexcept { return size_; }
+
+	/*
+	 * Wait up to timeout for an access to stall on the page; true once
+	 * one has (the access then waits for resolve()).
+	 */
+	bool wait_fault(std::chrono::milliseconds timeout);
+
+	/*
+	 * Map the page with contents at its start and zeros after them, and
+	 * let every stalled access through. Once only; later calls do nothing.
+	 */
+	void resolve(std::span<const char> contents = {});
+
+private:
+	std::size_t size_;
+	char *base_ = nullptr;
+	int uffd_ = -1;
+	bool resolved_ = false;
+};
+
+/* A new UserfaultPage; skips the test on a kernel without userfaultfd. */
+std::unique_ptr<UserfaultPage> userfault_page();
 
 } // namespace kuipc::test
 

@@ -10,6 +10,7 @@
 #define _KUIPC_COMPAT_H
 
 #include <linux/eventfd.h>
+#include <linux/kfifo.h>
 #include <linux/mm.h>
 #include <linux/net.h>
 #include <linux/version.h>
@@ -31,6 +32,19 @@
 #else
 #define KUIPC_CTL_TABLE_CONST
 #define KUIPC_SYSCTL_TABLE_END { }
+#endif
+
+/*
+ * register_sysctl() takes a const table since 6.13 ("sysctl: allow
+ * registration of const struct ctl_table"); 6.1 and 6.12 declare it
+ * non-const, though they do not write to it either. Declare a table as
+ *   static KUIPC_SYSCTL_TABLE_CONST struct ctl_table t[] = { ... };
+ * so that it sits in read-only memory wherever the kernel allows it.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#define KUIPC_SYSCTL_TABLE_CONST const
+#else
+#define KUIPC_SYSCTL_TABLE_CONST
 #endif
 
 /*
@@ -95,6 +109,26 @@ static inline void kuipc_vm_flags_clear(struct vm_area_struct *vma,
 					vm_flags_t flags)
 {
 	vm_flags_clear(vma, flags);
+}
+#endif
+
+/*
+ * kfifo_skip_count(), which drops the oldest count elements, came in 6.10
+ * ("kfifo: introduce and use kfifo_skip_count()"); before it only
+ * kfifo_skip() (one element) existed. For a FIFO without records, which is
+ * all kuipc uses, it only advances the out index, as done here by hand.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+static inline void kuipc_kfifo_skip_count(struct kfifo *fifo,
+					  unsigned int count)
+{
+	kfifo_skip_count(fifo, count);
+}
+#else
+static inline void kuipc_kfifo_skip_count(struct kfifo *fifo,
+					  unsigned int count)
+{
+	fifo->kfifo.out += count;
 }
 #endif
 

@@ -9,7 +9,9 @@
  *
  * Stream semantics:
  *  - read() blocks while the FIFO is empty (EAGAIN with O_NONBLOCK) and
- *    returns between 1 and count bytes.
+ *    returns between 1 and count bytes. A buffer that faults part-way
+ *    gets the bytes before the fault, which read() counts and returns;
+ *    the rest stay queued, in order (EFAULT when no byte got through).
  *  - A write() of at most KUIPC_CHARDEV_ATOMIC_MAX bytes is atomic: it
  *    waits until all of it fits (EAGAIN with O_NONBLOCK) and its bytes are
  *    never interleaved with another write's, nor stored in part when the

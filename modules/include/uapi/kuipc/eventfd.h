@@ -27,6 +27,8 @@
  *    they were produced, each exactly once. The eventfd is signalled after
  *    the item is queued, so a FETCH that follows a read of the eventfd finds
  *    every item the read counted (unless another FETCH took it first).
+ *    A FETCH under way when the registration ends still returns the item
+ *    it took; ending a registration never waits for a FETCH.
  *  - KUIPC_EVENTFD_STATUS {channel} reads a channel's state back.
  *
  * Errors:

@@ -158,7 +158,14 @@ struct kuipc_mmap_checksum {
 #define KUIPC_MMAP_FNV1A_INIT	0xcbf29ce484222325ULL
 #define KUIPC_MMAP_FNV1A_PRIME	0x00000100000001b3ULL
 
-static inline __u64 kuipc_mmap_fnv1a(__u64 hash, const void *buf, __u32 len)
+/*
+ * The helpers below are shared by the module and its clients, so that the
+ * two sides cannot disagree. __inline__, not inline: this header must also
+ * build as C90 (the kernel's own check of exported headers uses -std=c90,
+ * where inline is no keyword); GCC and Clang accept __inline__ in every
+ * mode, and the other exported headers spell it so too.
+ */
+static __inline__ __u64 kuipc_mmap_fnv1a(__u64 hash, const void *buf, __u32 len)
 {
 	const __u8 *p = (const __u8 *)buf;
 	__u32 i;
@@ -171,13 +178,13 @@ static inline __u64 kuipc_mmap_fnv1a(__u64 hash, const void *buf, __u32 len)
 }
 
 /* What record @seq carries: its payload length and bytes. */
-static inline __u32 kuipc_mmap_payload_len(__u64 seq)
+static __inline__ __u32 kuipc_mmap_payload_len(__u64 seq)
 {
 	/* A 32-bit modulo: no 64-bit division helper needed anywhere. */
 	return 1 + (__u32)seq % KUIPC_MMAP_PAYLOAD_MAX;
 }
 
-static inline __u8 kuipc_mmap_payload_byte(__u64 seq, __u32 i)
+static __inline__ __u8 kuipc_mmap_payload_byte(__u64 seq, __u32 i)
 {
 	return (__u8)(seq * 31 + i * 7 + (seq >> 8));
 }
