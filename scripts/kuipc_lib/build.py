@@ -64,6 +64,13 @@ def build_modules(kernel, extra_make_args=(), sparse_all=False):
     # warnings like the compiler's, so they fail the build too.
     make = ["make", "-C", kernel.kdir, f"M={dest}", "-j2",
             "C=2" if sparse_all else "C=1", *extra_make_args, "modules"]
+    # A .ko left from an earlier build must not stand in for one this
+    # build did not make (a module dropped from its Kbuild, say): Kbuild
+    # relinks each from its unchanged objects in a moment.
+    for m in mechs():
+        stale = os.path.join(dest, "modules", m, f"kuipc_{m}.ko")
+        if os.path.exists(stale):
+            os.remove(stale)
     in_chroot = chroot.needs_chroot(kernel)
     where = " (in a build chroot)" if in_chroot else ""
     if in_chroot:
