@@ -1059,6 +1059,50 @@ TEST_CASE("chardev: set config and reset need CAP_SYS_ADMIN, even with an open f
 	CHECK(dev.read_string() == "keep!");
 }
 
+TEST_CASE("chardev: root in a new user namespace is refused what needs a capability in the initial one",
+	  "[chardev][permission]")
+{
+	using kuipc::test::run_in_userns;
+	cd::Device dev = fresh_device();
+	dev.set_capacity(1024);
+	CHECK(dev.write("keep") == 4);
+	const Config before = dev.config();
+	const int fd = dev.fd();
+
+	/* Its uid 0 is nobody outside: the root-owned 0600 node stays shut. */
+	for (const int flags : {O_RDWR, O_RDONLY, O_WRONLY}) {
+		INFO("open flags " << flags);
+		CHECK(run_in_userns([flags] {
+			const int nfd = ::open(KUIPC_CHARDEV_PATH, flags | O_CLOEXEC);
+			if (nfd < 0)
+				return errno;
+			::close(nfd);
+			return 0;
+		}) == EACCES);
+	}
+
+	/* CAP_SYS_ADMIN in its own namespace is not capable(CAP_SYS_ADMIN). */
+	CHECK(run_in_userns([fd] {
+		return ioctl_err(fd, KUIPC_CHARDEV_RESET, nullptr);
+	}) == EPERM);
+	CHECK(run_in_userns([fd] {
+		Config c = cd::default_config();
+		return ioctl_err(fd, KUIPC_CHARDEV_SET_CONFIG, &c);
+	}) == EPERM);
+	CHECK(cd::equal(dev.config(), before));
+	CHECK(dev.stats().queued == 4);
+
+	/* The descriptor works there: the refusals were the capability's. */
+	CHECK(run_in_userns([fd] {
+		Config c{};
+		const int err = ioctl_err(fd, KUIPC_CHARDEV_GET_CONFIG, &c);
+		if (err != 0)
+			return err;
+		return ::write(fd, "!", 1) == 1 ? 0 : errno;
+	}) == 0);
+	CHECK(dev.read_string() == "keep!");
+}
+
 TEST_CASE("chardev: a non-zero reserved field of GET_STATS gives EINVAL, nothing copied out",
 	  "[chardev][badinput]")
 {

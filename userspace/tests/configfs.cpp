@@ -717,6 +717,49 @@ TEST_CASE("configfs: an unprivileged user can read but not change anything",
 	CHECK(stat_errno(cfs::item_path("nobody")) == ENOENT);
 }
 
+TEST_CASE("configfs: root in a new user namespace is refused what needs a capability in the initial one",
+	  "[configfs][permission]")
+{
+	const cfs::Client client = fresh();
+	client.create("owned");
+	client.set_value("owned", 5);
+
+	/*
+	 * The group and its files are root's and no "other" write bit is
+	 * set; root of a user namespace cannot override the modes of files
+	 * whose owner its namespace does not map.
+	 */
+	using kuipc::test::run_in_userns;
+	CHECK(run_in_userns([] {
+		      return mkdir_errno(cfs::item_path("userns"));
+	      }) == EACCES);
+	CHECK(run_in_userns([] {
+		      return rmdir_errno(cfs::item_path("owned"));
+	      }) == EACCES);
+	CHECK(run_in_userns([] {
+		      return kuipc::test::write_file(cfs::value_path("owned"),
+						     "6\n");
+	      }) == EACCES);
+	CHECK(run_in_userns([] {
+		      return kuipc::test::write_file(cfs::initial_path, "6\n");
+	      }) == EACCES);
+	/* Reading is open to everyone, there too. */
+	CHECK(run_in_userns([] {
+		      return errno_of([] {
+			      const cfs::Client c;
+			      if (c.summary().find("owned") != 5 ||
+				  c.value("owned") != 5)
+				      kuipc::throw_err(EPROTO, "wrong value");
+		      });
+	      }) == 0);
+
+	const cfs::Summary s = client.summary();
+	CHECK(s.entries == std::vector<cfs::Entry>{{"owned", 5}});
+	CHECK(client.value("owned") == 5);
+	CHECK(client.initial() == cfs::initial_default);
+	CHECK(stat_errno(cfs::item_path("userns")) == ENOENT);
+}
+
 TEST_CASE("configfs: the settings default group is fixed and sets new values",
 	  "[configfs][lifecycle]")
 {

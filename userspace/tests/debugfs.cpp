@@ -954,6 +954,61 @@ TEST_CASE("debugfs: unprivileged user cannot open any file",
 	CHECK(read_file(debugfs::overwrite_path).size() == 2);
 }
 
+TEST_CASE("debugfs: root in a new user namespace is refused what needs a capability in the initial one",
+	  "[debugfs][permission]")
+{
+	const debugfs::Client c;
+	c.set_value(7);
+	c.set_mask(0x5a);
+	reset_log(c, 3);
+	c.set_overwrite(false);
+	c.append("root's event");
+	const auto before = c.events();
+	const debugfs::Info info = c.info();
+
+	/*
+	 * Every file is root's, mode 0600 or 0400: a root whose uid 0 is
+	 * nobody outside its user namespace has no right to override that.
+	 */
+	auto refused = [] {
+		for (const auto &f : all_files) {
+			for (const int flags : {O_RDONLY, O_WRONLY}) {
+				const int err = open_errno(f.path, flags);
+				if (err != EACCES)
+					return err == 0 ? 1 : err;
+			}
+		}
+		return 0;
+	};
+	using kuipc::test::run_in_userns;
+	CHECK(run_in_userns(refused) == 0);
+	CHECK(run_in_userns([] { return stat_errno(debugfs::dir_path); }) ==
+	      EACCES);
+
+	/* The files' own modes hold when the mount point is opened up. */
+	{
+		const ModeGuard guard(KUIPC_DEBUGFS_MOUNT);
+		REQUIRE(::chmod(KUIPC_DEBUGFS_MOUNT, 0755) == 0);
+		CHECK(run_in_userns([] {
+			      return stat_errno(debugfs::dir_path);
+		      }) == 0);
+		CHECK(run_in_userns(refused) == 0);
+		CHECK(run_in_userns([] {
+			      return write_file(debugfs::value_path, "8");
+		      }) == EACCES);
+		CHECK(run_in_userns([] {
+			      return write_file(debugfs::events_path, "intruder");
+		      }) == EACCES);
+	}
+
+	CHECK(c.value() == 7);
+	CHECK(c.mask() == 0x5a);
+	CHECK_FALSE(c.overwrite());
+	CHECK(c.capacity() == 3);
+	CHECK(texts(c.events()) == texts(before));
+	CHECK(c.info().magic == info.magic);
+}
+
 TEST_CASE("debugfs: unload removes the directory, open files fail safely",
 	  "[debugfs][lifecycle]")
 {

@@ -1297,6 +1297,68 @@ bool same(const Status &a, const Status &b)
 
 } // namespace
 
+TEST_CASE("eventfd: root in a new user namespace is refused what needs a capability in the initial one",
+	  "[eventfd][permission]")
+{
+	/*
+	 * The module checks no capability: the root-owned 0600 node is the
+	 * access control, and a registration belongs to the open file it was
+	 * made through. Root of a user namespace gets no further than nobody:
+	 * it cannot open the node, nor end or replace the registration of
+	 * another open file; with a descriptor handed to it, it may do what
+	 * any holder of one may (PRODUCE).
+	 */
+	using kuipc::test::run_in_userns;
+	ke::Device dev;
+	require_all_free(dev);
+	constexpr uint32_t ch = 3;
+	ke::EventFd efd;
+	dev.register_eventfd(ch, efd.fd());
+	const Status before = dev.status(ch);
+
+	for (const int flags : {O_RDWR, O_RDONLY, O_WRONLY}) {
+		INFO("open flags " << flags);
+		CHECK(run_in_userns([flags] {
+			const int fd = ::open(KUIPC_EVENTFD_PATH, flags | O_CLOEXEC);
+			if (fd < 0)
+				return errno;
+			::close(fd);
+			return 0;
+		}) == EACCES);
+	}
+
+	const ke::Device other;
+	const int ofd = other.fd();
+	CHECK(run_in_userns([ofd] {
+		kuipc_eventfd_unregister req{};
+		req.channel = ch;
+		return ioctl_err(ofd, KUIPC_EVENTFD_UNREGISTER, &req);
+	}) == EPERM);
+	CHECK(run_in_userns([ofd] {
+		const int e = ::eventfd(0, EFD_CLOEXEC);
+		if (e < 0)
+			return errno;
+		kuipc_eventfd_register req{};
+		req.channel = ch;
+		req.efd = e;
+		const int err = ioctl_err(ofd, KUIPC_EVENTFD_REGISTER, &req);
+		::close(e);
+		return err;
+	}) == EBUSY);
+	CHECK(same(dev.status(ch), before));
+	CHECK_FALSE(efd.wait(0));
+
+	CHECK(run_in_userns([ofd] {
+		const std::string_view s = "from a user namespace";
+		kuipc_eventfd_msg m =
+			make_msg(ch, s.data(), static_cast<uint32_t>(s.size()));
+		return ioctl_err(ofd, KUIPC_EVENTFD_PRODUCE, &m);
+	}) == 0);
+	CHECK(efd.read() == 1);
+	CHECK(dev.fetch(ch).data == "from a user namespace");
+	dev.unregister(ch);
+}
+
 TEST_CASE("eventfd: REGISTER of an epoll, signalfd, timerfd, socket or O_PATH fd is refused",
 	  "[eventfd][badinput]")
 {

@@ -12,6 +12,7 @@
 #include <netlink/msg.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <array>
@@ -764,6 +765,56 @@ TEST_CASE("genetlink: unprivileged SET gives EPERM while GET, ECHO and DUMP work
 		return u.dump().size() == KUIPC_GENETLINK_DUMP_ENTRIES ? 0 : EBADMSG;
 	});
 	CHECK(echo_dump_rc == 0);
+
+	check_unchanged(c, sub, before);
+}
+
+TEST_CASE("genetlink: root in a new user namespace is refused what needs a capability in the initial one",
+	  "[genetlink][permission]")
+{
+	using kuipc::test::run_in_userns;
+	gn::Client c;
+	gn::Subscriber sub;
+	const gn::Value before = settle(c, sub, 322);
+
+	/*
+	 * SET is GENL_ADMIN_PERM: CAP_NET_ADMIN in the initial user namespace,
+	 * for the socket's opener and the sender. Root of another user
+	 * namespace has it only there. Tried from the initial network
+	 * namespace, where the family is.
+	 */
+	CHECK(run_in_userns([] {
+		gn::Client u;
+		const auto e = refusal([&] { u.set(999); });
+		return e ? e->err() : 0;
+	}) == EPERM);
+
+	/* GET, ECHO and DUMP need no capability, there either. */
+	CHECK(run_in_userns([&before] {
+		gn::Client u;
+		const gn::Value v = u.get();
+		if (v.value != before.value || v.generation != before.generation)
+			return EBADMSG;
+		if (u.echo("from a user namespace") != "from a user namespace")
+			return EBADMSG;
+		return u.dump().size() == KUIPC_GENETLINK_DUMP_ENTRIES ? 0 : EBADMSG;
+	}) == 0);
+
+	/*
+	 * In a network namespace of its own, root of the user namespace does
+	 * have CAP_NET_ADMIN over the namespace; the family is not netnsok,
+	 * so it is not there to be asked.
+	 */
+	CHECK(run_in_userns(
+		      [] {
+			      try {
+				      const gn::Client u;
+				      return 0;
+			      } catch (const kuipc::Error &e) {
+				      return e.err();
+			      }
+		      },
+		      CLONE_NEWNET) == ENOENT);
 
 	check_unchanged(c, sub, before);
 }

@@ -848,6 +848,47 @@ TEST_CASE("mmap: RESET needs CAP_SYS_ADMIN; a read-only descriptor maps read-onl
 	CHECK(errno == EACCES);
 }
 
+TEST_CASE("mmap: root in a new user namespace is refused what needs a capability in the initial one",
+	  "[mmap][permission]")
+{
+	using kuipc::test::run_in_userns;
+	km::Device dev = fresh_device();
+	km::Ring ring(dev);
+	CHECK(dev.produce(3) == 3);
+	ring.user_area()[5] = std::byte{9};
+	const int fd = dev.fd();
+
+	/* Its uid 0 is nobody outside: the root-owned 0600 node stays shut. */
+	for (const int flags : {O_RDWR, O_RDONLY, O_WRONLY}) {
+		INFO("open flags " << flags);
+		CHECK(run_in_userns([flags] {
+			const int nfd = ::open(KUIPC_MMAP_PATH, flags | O_CLOEXEC);
+			if (nfd < 0)
+				return errno;
+			::close(nfd);
+			return 0;
+		}) == EACCES);
+	}
+
+	/* CAP_SYS_ADMIN in its own namespace is not capable(CAP_SYS_ADMIN). */
+	CHECK(run_in_userns([fd] {
+		return ioctl_err(fd, KUIPC_MMAP_RESET, nullptr);
+	}) == EPERM);
+	CHECK(ring.head() == 3);
+	CHECK(ring.user_area()[5] == std::byte{9});
+	CHECK(km::equal(ring.slot(2), km::expected_record(2)));
+
+	/* The descriptor works there: the refusal was the capability's. */
+	CHECK(run_in_userns([fd] {
+		const int err = produce_err(fd, 1);
+		if (err != 0)
+			return err;
+		return mmap_err(fd, buffer_size(), PROT_READ | PROT_WRITE,
+				MAP_SHARED, 0);
+	}) == 0);
+	CHECK(ring.head() == 4);
+}
+
 namespace {
 
 /*

@@ -545,6 +545,50 @@ TEST_CASE("procfs: an unprivileged user can read but not write or clear",
 	CHECK(client.read_messages_raw() == stored);
 }
 
+TEST_CASE("procfs: root in a new user namespace is refused what needs a capability in the initial one",
+	  "[procfs][permission]")
+{
+	using kuipc::test::run_in_userns;
+	const procfs::Client client;
+	client.clear();
+	client.write_message("root's message");
+	const std::string stored = client.read_messages_raw();
+
+	/*
+	 * Both files are root's without an "other" write bit: root of a user
+	 * namespace, whose uid 0 is nobody outside, may not override that.
+	 */
+	CHECK(run_in_userns([] {
+		      return kuipc::test::write_file(procfs::messages_path,
+						     "intruder");
+	      }) == EACCES);
+	CHECK(run_in_userns([] {
+		      const kuipc::Fd fd(::open(procfs::messages_path,
+						O_WRONLY | O_TRUNC | O_CLOEXEC));
+		      return fd ? 0 : errno;
+	      }) == EACCES);
+	CHECK(run_in_userns([] {
+		      const kuipc::Fd fd(::open(procfs::records_path,
+						O_WRONLY | O_CLOEXEC));
+		      return fd ? 0 : errno;
+	      }) == EACCES);
+
+	/* Reading is allowed and sees the same bytes root sees. */
+	CHECK(run_in_userns([&stored] {
+		      try {
+			      const procfs::Client c;
+			      if (c.read_messages_raw() != stored ||
+				  c.read_records(61) != procfs::expected_records())
+				      return EBADMSG;
+			      return 0;
+		      } catch (const kuipc::Error &e) {
+			      return e.err();
+		      }
+	      }) == 0);
+
+	CHECK(client.read_messages_raw() == stored);
+}
+
 TEST_CASE("procfs: parallel readers see whole snapshots while a writer works",
 	  "[procfs][concurrency]")
 {

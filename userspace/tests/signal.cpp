@@ -1179,6 +1179,75 @@ TEST_CASE("signal: registering another process needs the right to signal it",
 	CHECK(peer.reap() == 0);
 }
 
+TEST_CASE("signal: root in a new user namespace is refused what needs a capability in the initial one",
+	  "[signal][permission]")
+{
+	using kuipc::test::run_in_userns;
+	const int signo = rt(4);
+	const uint32_t regs = stats().registrations;
+	const pid_t self = ::getpid();
+
+	/*
+	 * The node is root's, 0644: root of a user namespace, whose uid 0 is
+	 * nobody outside, may open it to receive but not to send.
+	 */
+	for (const auto &[flags, err] : {std::pair{O_RDONLY, 0},
+					  std::pair{O_WRONLY, EACCES},
+					  std::pair{O_RDWR, EACCES}}) {
+		INFO("open flags " << flags);
+		CHECK(run_in_userns([flags = flags] {
+			const int fd = ::open(KUIPC_SIGNAL_PATH, flags | O_CLOEXEC);
+			if (fd < 0)
+				return errno;
+			::close(fd);
+			return 0;
+		}) == err);
+	}
+
+	/* A process of another unprivileged user, and one of nobody. */
+	const auto waiting_as = [](uid_t uid) {
+		return [uid](Child &c) {
+			if (!drop_to(uid, uid)) {
+				c.ready(child_setup_failed);
+				return int{child_setup_failed};
+			}
+			c.ready();
+			return c.wait_go() ? 0 : 1;
+		};
+	};
+	Child other(waiting_as(kuipc::test::nobody_uid - 1));
+	REQUIRE(other.wait_ready() == 0);
+	Child peer(waiting_as(kuipc::test::nobody_uid));
+	REQUIRE(peer.wait_ready() == 0);
+
+	const auto userns_registers = [signo](pid_t pid) {
+		return run_in_userns([signo, pid] {
+			ks::Device d(O_RDONLY);
+			const int err = register_err(d.fd(),
+						     ks::make_registration(signo, pid));
+			if (err != 0)
+				return err;
+			Registration r{};
+			return get_reg(d.fd(), r) == 0 && r.pid == pid ? 0 : EIO;
+		});
+	};
+	/*
+	 * CAP_KILL counts in the target's user namespace, here the initial
+	 * one; root of a new namespace has it only over that namespace.
+	 */
+	CHECK(userns_registers(1) == EPERM);	       /* init, root's */
+	CHECK(userns_registers(self) == EPERM);	       /* this test, root's */
+	CHECK(userns_registers(other.pid()) == EPERM); /* another user's */
+	/* Its uid is nobody outside: nobody's process, kill(2) could signal. */
+	CHECK(userns_registers(peer.pid()) == 0);
+	CHECK(stats().registrations == regs);
+
+	other.go();
+	peer.go();
+	CHECK(other.reap() == 0);
+	CHECK(peer.reap() == 0);
+}
+
 TEST_CASE("signal: an open file pins the module; unload removes the node",
 	  "[signal][lifecycle]")
 {

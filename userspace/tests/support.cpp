@@ -6,10 +6,13 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,7 +20,9 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdint>
 #include <memory>
+#include <system_error>
 #include <vector>
 
 namespace kuipc::test {
@@ -46,6 +51,143 @@ int run_as(unsigned int uid, unsigned int gid, const std::function<int()> &fn)
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) >= 254)
 		return -1;
+	return WEXITSTATUS(status);
+}
+
+namespace {
+
+std::string errno_text(const std::string &what, int err)
+{
+	return what + ": " + std::generic_category().message(err);
+}
+
+/* "" when every effective capability up to cap_last_cap is set. */
+std::string missing_capabilities()
+{
+	__user_cap_header_struct hdr{};
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	hdr.pid = 0;
+	std::array<__user_cap_data_struct, _LINUX_CAPABILITY_U32S_3> data{};
+	if (::syscall(SYS_capget, &hdr, data.data()) != 0)
+		return errno_text("capget", errno);
+	const int last = std::stoi(read_file("/proc/sys/kernel/cap_last_cap"));
+	std::string missing;
+	for (int cap = 0; cap <= last; cap++) {
+		const auto word = static_cast<std::size_t>(cap / 32);
+		const std::uint32_t bit = 1U << (cap % 32);
+		if (word >= data.size() || (data.at(word).effective & bit) == 0)
+			missing += " " + std::to_string(cap);
+	}
+	return missing.empty() ? "" : "effective capabilities missing:" + missing;
+}
+
+/* The child's set-up; "" on success, else why it failed. */
+std::string enter_userns(int unshare_flags)
+{
+	if (::setgroups(0, nullptr) != 0)
+		return errno_text("setgroups", errno);
+	if (::setgid(nobody_gid) != 0)
+		return errno_text("setgid", errno);
+	if (::setuid(nobody_uid) != 0)
+		return errno_text("setuid", errno);
+	/*
+	 * Changing uid made the process non-dumpable, which makes its
+	 * /proc/self files root's: it could not write its own uid_map.
+	 */
+	if (::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0)
+		return errno_text("prctl(PR_SET_DUMPABLE)", errno);
+	if (::unshare(CLONE_NEWUSER | unshare_flags) != 0)
+		return errno_text("unshare(CLONE_NEWUSER)", errno);
+	/* Without CAP_SETGID outside, gid_map needs setgroups denied first. */
+	const std::string uid_map = "0 " + std::to_string(nobody_uid) + " 1\n";
+	const std::string gid_map = "0 " + std::to_string(nobody_gid) + " 1\n";
+	for (const auto &[path, data] :
+	     {std::pair<std::string, std::string>{"/proc/self/setgroups", "deny"},
+	      {"/proc/self/uid_map", uid_map},
+	      {"/proc/self/gid_map", gid_map}}) {
+		const int err = write_file(path, data);
+		if (err != 0)
+			return errno_text("write " + path, err);
+	}
+	if (::getuid() != 0 || ::geteuid() != 0 || ::getgid() != 0 ||
+	    ::getegid() != 0)
+		return "not root in the new user namespace: uid " +
+		       std::to_string(::getuid()) + " euid " +
+		       std::to_string(::geteuid()) + " gid " +
+		       std::to_string(::getgid());
+	return missing_capabilities();
+}
+
+/* Write all of msg to fd; the child's last words, so errors are moot. */
+void tell(int fd, const std::string &msg)
+{
+	std::size_t done = 0;
+	while (done < msg.size()) {
+		const ssize_t n = ::write(fd, msg.data() + done, msg.size() - done);
+		if (n <= 0 && errno != EINTR)
+			return;
+		if (n > 0)
+			done += static_cast<std::size_t>(n);
+	}
+}
+
+} // namespace
+
+int run_in_userns(const std::function<int()> &fn, int unshare_flags)
+{
+	std::array<int, 2> p{};
+	if (::pipe2(p.data(), O_CLOEXEC) != 0)
+		throw UsernsError(errno_text("run_in_userns: pipe2", errno));
+	Fd rd(p[0]);
+	Fd wr(p[1]);
+	const pid_t pid = ::fork();
+	if (pid < 0)
+		throw UsernsError(errno_text("run_in_userns: fork", errno));
+	if (pid == 0) {
+		/* Any word on the pipe means fn's result is not the answer. */
+		rd.reset();
+		int rc = 255;
+		try {
+			const std::string why = enter_userns(unshare_flags);
+			if (!why.empty())
+				tell(wr.get(), "no root user namespace: " + why);
+			else
+				rc = fn();
+		} catch (const std::exception &e) {
+			tell(wr.get(), std::string("the function threw: ") + e.what());
+		} catch (...) {
+			tell(wr.get(), "the function threw");
+		}
+		::_exit(rc & 0xff);
+	}
+	wr.reset();
+	int status = 0;
+	while (::waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			throw UsernsError(errno_text("run_in_userns: waitpid", errno));
+	}
+	/*
+	 * The child has exited; its words (fewer than a pipe holds) are in
+	 * the pipe. Non-blocking: a process fn left behind may still hold the
+	 * write end open.
+	 */
+	std::string msg;
+	std::array<char, 256> buf{};
+	if (::fcntl(rd.get(), F_SETFL, O_NONBLOCK) != 0)
+		throw UsernsError(errno_text("run_in_userns: fcntl", errno));
+	for (;;) {
+		const ssize_t n = ::read(rd.get(), buf.data(), buf.size());
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		msg.append(buf.data(), static_cast<std::size_t>(n));
+	}
+	if (!msg.empty())
+		throw UsernsError("run_in_userns: " + msg);
+	if (!WIFEXITED(status))
+		throw UsernsError("run_in_userns: the child died of signal " +
+				  std::to_string(WTERMSIG(status)));
 	return WEXITSTATUS(status);
 }
 

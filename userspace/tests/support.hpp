@@ -44,6 +44,29 @@ inline int run_unprivileged(const std::function<int()> &fn)
 }
 
 /*
+ * Run fn in a forked child that has dropped to the nobody user and then
+ * made a new user namespace in which it is root: uid and gid 0 there
+ * (mapped to nobody outside) with every capability, but only in that
+ * namespace. Permission tests use it to check that the module asks for
+ * its capability in the initial user namespace (capable()), not in the
+ * caller's (ns_capable(current_user_ns(), ...)), and that root-owned
+ * files stay closed to a root whose uid 0 is not the real one.
+ *
+ * unshare_flags adds namespaces beside CLONE_NEWUSER (0: the child stays
+ * in the initial network, mount, ... namespaces, where the module is).
+ *
+ * Returns fn's result: by convention 0 for success or an errno. Throws
+ * UsernsError with the reason when the namespace could not be made (e.g.
+ * unshare() refused), when the child is not root with a full effective
+ * capability set inside it, when fn throws or the child dies: a test that
+ * could not run fails, it never passes.
+ */
+struct UsernsError : std::runtime_error {
+	using std::runtime_error::runtime_error;
+};
+int run_in_userns(const std::function<int()> &fn, int unshare_flags = 0);
+
+/*
  * A test's own safety-net wait, scaled like the runner's per-test timeout
  * (KUIPC_TEST_TIMEOUT_S, 60 s by default): a kernel with KASAN and lockdep
  * under TCG gets a longer timeout, and its tests' waits grow with it.

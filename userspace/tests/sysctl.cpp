@@ -714,6 +714,53 @@ TEST_CASE("sysctl: anyone may read, only root may write",
 	}
 }
 
+TEST_CASE("sysctl: root in a new user namespace is refused what needs a capability in the initial one",
+	  "[sysctl][permission]")
+{
+	reset();
+	const sc::Client client;
+	client.set_value(7);
+	client.set_name("root's");
+	client.set_enabled(true);
+	const std::array<std::string, 3> want = {"7\n", "root's\n", "1\n"};
+	const std::array<std::string, 3> attempt = {"8\n", "userns\n", "0\n"};
+	using kuipc::test::run_in_userns;
+
+	for (std::size_t i = 0; i < all_paths.size(); i++) {
+		const std::string &p = all_paths[i];
+		INFO(p);
+
+		CHECK(run_in_userns([&] {
+			try {
+				return read_file(p) == want[i] ? 0 : EBADMSG;
+			} catch (const kuipc::Error &e) {
+				return e.err();
+			}
+		}) == 0);
+
+		/*
+		 * The sysctl core gives the owner's bits to the initial
+		 * namespace's root only: root of another user namespace
+		 * gets the "other" bits, without write.
+		 */
+		CHECK(run_in_userns([&] {
+			kuipc::Fd fd(::open(p.c_str(), O_WRONLY | O_CLOEXEC));
+			return fd ? 0 : errno;
+		}) == EACCES);
+
+		/* Nor does a descriptor root opened: each write() is checked. */
+		kuipc::Fd fd(::open(p.c_str(), O_WRONLY | O_CLOEXEC));
+		REQUIRE(fd.valid());
+		CHECK(run_in_userns([&] {
+			const ssize_t n = ::write(fd.get(), attempt[i].data(),
+						  attempt[i].size());
+			return n < 0 ? errno : 0;
+		}) == EPERM);
+
+		CHECK(read_file(p) == want[i]);
+	}
+}
+
 TEST_CASE("sysctl: concurrent writers leave one of the written values",
 	  "[sysctl][concurrency]")
 {

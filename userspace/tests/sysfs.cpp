@@ -579,6 +579,40 @@ TEST_CASE("sysfs: an unprivileged user can read but not write",
 	CHECK(c.event() == e0);
 }
 
+TEST_CASE("sysfs: root in a new user namespace is refused what needs a capability in the initial one",
+	  "[sysfs][permission]")
+{
+	using kuipc::test::run_in_userns;
+	const sysfs::Client c;
+	quiet(c);
+	c.set_value(6);
+	c.set_label("set by root");
+	const std::uint64_t w0 = c.writes();
+	const std::uint64_t e0 = c.event();
+
+	/*
+	 * Every file is root's and no "other" write bit is set: root of a
+	 * user namespace, whose uid 0 is nobody outside, may not override
+	 * that, nor trigger an event or change a module parameter.
+	 */
+	CHECK(run_in_userns([] {
+		      return read_file(sysfs::value_path) == "6\n" ? 0 : EPROTO;
+	      }) == 0);
+	for (const char *path : {sysfs::value_path, sysfs::label_path,
+				 sysfs::trigger_path, sysfs::step_path,
+				 sysfs::tick_ms_path}) {
+		INFO(path);
+		CHECK(run_in_userns([path] { return write_file(path, "1\n"); }) ==
+		      EACCES);
+	}
+	CHECK(c.value() == 6);
+	CHECK(c.label() == "set by root");
+	CHECK(c.step() == sysfs::step_default);
+	CHECK(c.tick_ms() == sysfs::tick_ms_off);
+	CHECK(c.writes() == w0);
+	CHECK(c.event() == e0);
+}
+
 TEST_CASE("sysfs: poll() blocked in one thread wakes on a trigger from another",
 	  "[sysfs][concurrency]")
 {

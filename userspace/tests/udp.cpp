@@ -1020,3 +1020,47 @@ TEST_CASE("udp: any user may use the service but nobody can take its port or cha
 	      }) == 0);
 	CHECK(try_echo(default_port, "still served") == 0);
 }
+
+TEST_CASE("udp: root in a new user namespace is refused what needs a capability in the initial one",
+	  "[udp][permission]")
+{
+	/*
+	 * The module reserves no request to privileged users: ECHO and STATS
+	 * are open to every local process, as any UDP port is. What this
+	 * shows: they work for root of a new user namespace too, from the
+	 * initial network namespace where the socket lives, and its
+	 * capabilities there let it neither take the port nor change it.
+	 */
+	using kuipc::test::run_in_userns;
+	Client c(default_port, timeout_ms);
+	const Stats s0 = c.stats();
+
+	CHECK(run_in_userns([] {
+		      return try_echo(default_port, "from a user namespace");
+	      }) == 0);
+	CHECK(run_in_userns([] {
+		      try {
+			      Client u(default_port, timeout_ms);
+			      return u.stats().requests > 0 ? 0 : EBADMSG;
+		      } catch (const kuipc::Error &e) {
+			      return e.err();
+		      }
+	      }) == 0);
+
+	CHECK(run_in_userns([] {
+		      return bind_port(KUIPC_UDP_ADDR, default_port, true).err;
+	      }) == EADDRINUSE);
+	CHECK(run_in_userns([] {
+		      return bind_port(INADDR_ANY, default_port, true).err;
+	      }) == EADDRINUSE);
+	CHECK(run_in_userns([] {
+		      return kuipc::test::write_file(KUIPC_UDP_PORT_PARAM_PATH, "1234");
+	      }) == EACCES);
+
+	/* Its two requests, and this one, were served on the same port. */
+	CHECK(kuipc::test::read_file(KUIPC_UDP_PORT_PARAM_PATH) ==
+	      std::to_string(default_port) + "\n");
+	const Stats s1 = c.stats();
+	CHECK(s1.requests == s0.requests + 3);
+	CHECK(s1.rejected == s0.rejected);
+}

@@ -749,6 +749,65 @@ TEST_CASE("umh: only CAP_SYS_ADMIN may trigger; the node is root-only",
 	CHECK(dev.trigger(umh::Mode::echo, "root may").output == "root may");
 }
 
+TEST_CASE("umh: root in a new user namespace is refused what needs a capability in the initial one",
+	  "[umh][permission]")
+{
+	using kuipc::test::run_in_userns;
+	umh::Device dev = idle_device();
+	const umh::Stats before = dev.stats();
+	const int fd = dev.fd();
+
+	/* Its uid 0 is nobody outside: the root-owned node stays shut. */
+	CHECK(run_in_userns([] {
+		return error_of([] { const umh::Device d; });
+	}) == EACCES);
+
+	/* CAP_SYS_ADMIN in its own namespace is not capable(CAP_SYS_ADMIN). */
+	CHECK(run_in_userns([fd] {
+		const std::string arg = "user namespace";
+		kuipc_umh_request req = umh::make_request(umh::Mode::echo, arg);
+		return ioctl_err(fd, KUIPC_UMH_TRIGGER, &req);
+	}) == EPERM);
+	/* The descriptor works there: the refusal was the capability's. */
+	CHECK(run_in_userns([fd] {
+		umh::Stats s{};
+		s.size = sizeof(s);
+		return ioctl_err(fd, KUIPC_UMH_GET_STATS, &s);
+	}) == 0);
+	check_unchanged(before, dev.stats());
+
+	/* Nor may it report for a live request: only its helper may. */
+	const std::string arg = "genuine report, userns";
+	std::optional<umh::Result> res;
+	std::atomic<int> err{0};
+	Hanging hanging;
+	hanging.args.push_back(arg);
+	hanging.threads.emplace_back([&] {
+		err = error_of([&] { res = dev.trigger(umh::Mode::hang, arg, 0,
+						       KUIPC_UMH_TIMEOUT_MAX_MS); });
+	});
+	std::vector<HelperProc> procs;
+	REQUIRE(wait_until([&] {
+		procs = find_helpers(arg);
+		return err != 0 ||
+		       (procs.size() == 1 && dev.stats().reports == before.reports + 1);
+	}));
+	REQUIRE(err == 0);
+	const HelperProc helper = procs.front();
+	CHECK(run_in_userns([fd, id = helper.id] {
+		return write_err(fd, umh::format_report(id, "forged"));
+	}) == EPERM);
+
+	REQUIRE(::kill(helper.pid, SIGKILL) == 0);
+	hanging.threads.front().join();
+	REQUIRE(err == 0);
+	REQUIRE(res);
+	CHECK(res->id == helper.id);
+	CHECK(res->output == arg);
+	CHECK(dev.stats().reports == before.reports + 1);
+	CHECK(dev.stats().requests == before.requests + 1);
+}
+
 TEST_CASE("umh: the helper path is read-only after load",
 	  "[umh][permission]")
 {
