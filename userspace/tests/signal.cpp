@@ -1179,6 +1179,88 @@ TEST_CASE("signal: registering another process needs the right to signal it",
 	CHECK(peer.reap() == 0);
 }
 
+TEST_CASE("signal: a registered process that returns to root is refused at every event, as kill(2) refuses",
+	  "[signal][permission]")
+{
+	const int signo = rt(6);
+	/* An unprivileged user other than nobody, which other tests use. */
+	constexpr uid_t user = 1000;
+
+	/*
+	 * The target: root's child running as a set-uid-root program does
+	 * before it returns to root (real and effective uid 1000, saved 0).
+	 */
+	Child target([signo](Child &c) {
+		ks::BlockedSignals blocked({signo});
+		ks::SignalFd sfd(blocked.set());
+		if (::setresuid(user, user, 0) != 0) {
+			c.ready(child_setup_failed);
+			return int{child_setup_failed};
+		}
+		c.ready();
+		if (!c.wait_go())
+			return int{child_setup_failed};
+		/* Signalled while it runs as uid 1000, as it agreed. */
+		const int first = expect_event(sfd, signo, 60, ::getppid());
+		if (first != child_ok || ::setresuid(0, 0, 0) != 0) {
+			c.ready(child_setup_failed);
+			return first != child_ok ? first : int{child_setup_failed};
+		}
+		c.ready();
+		if (!c.wait_go())
+			return int{child_setup_failed};
+		/* The event that came since is pending by now, or was refused. */
+		return pending(signo) ? int{child_wrong_signal} : int{child_ok};
+	});
+	REQUIRE(target.wait_ready() == 0);
+	const pid_t tpid = target.pid();
+
+	/* The registrant: a process of uid 1000, which may signal it now. */
+	Child registrant([signo, tpid](Child &c) {
+		if (!drop_to(user, user)) {
+			c.ready(child_setup_failed);
+			return int{child_setup_failed};
+		}
+		try {
+			ks::Device d(O_RDONLY);
+			d.register_process(signo, tpid);
+			c.ready();
+			if (!c.wait_go())
+				return int{child_setup_failed};
+			/* What kill(2) says once the target is root again. */
+			const int err = ::kill(tpid, signo) == 0 ? 0 : errno;
+			c.ready(static_cast<unsigned char>(err));
+			/* Hold the registration until the test is done. */
+			return c.wait_go() ? 0 : int{child_setup_failed};
+		} catch (const kuipc::Error &e) {
+			c.ready(static_cast<unsigned char>(e.err()));
+			return int{child_setup_failed};
+		}
+	});
+	REQUIRE(registrant.wait_ready() == 0);
+
+	const Trigger t0 = trigger(60);
+	CHECK(t0.delivered == 1);
+	target.go();
+	REQUIRE(target.wait_ready() == 0);
+
+	/* Root again: uid 1000 may no longer signal it, by kill(2)... */
+	registrant.go();
+	CHECK(registrant.wait_ready() == EPERM);
+	/* ...nor through the registration it made before. */
+	const Stats before = stats();
+	const Trigger t1 = trigger(61);
+	CHECK(t1.delivered == 0);
+	CHECK(t1.gone == 0);
+	CHECK(t1.failed == 0);
+	const Stats after = stats();
+	CHECK(after.delivered == before.delivered);
+	target.go();
+	CHECK(target.reap() == child_ok);
+	registrant.go();
+	CHECK(registrant.reap() == 0);
+}
+
 TEST_CASE("signal: an open file pins the module; unload removes the node",
 	  "[signal][lifecycle]")
 {
