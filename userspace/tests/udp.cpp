@@ -45,6 +45,8 @@ constexpr std::uint16_t default_port = KUIPC_UDP_DEFAULT_PORT;
 constexpr int timeout_ms = 10000;
 constexpr std::uint64_t hdr_size = KUIPC_UDP_HDR_SIZE;
 constexpr std::uint64_t stats_reply_size = hdr_size + sizeof(kuipc_udp_stats);
+/* A STATS request carries zero padding: it is as long as its reply. */
+constexpr std::uint64_t stats_request_size = hdr_size + KUIPC_UDP_STATS_PAD;
 
 const std::string module_name = KUIPC_UDP_MODULE_NAME;
 
@@ -354,7 +356,7 @@ void check_dropped_by_kernel(const std::function<std::string(std::uint16_t)> &ma
 
 	const Stats s1 = c.stats();
 	CHECK(s1.requests == s0.requests + 1);
-	CHECK(s1.rx_bytes == s0.rx_bytes + hdr_size);
+	CHECK(s1.rx_bytes == s0.rx_bytes + stats_request_size);
 	CHECK(s1.replies == s0.replies + 1);
 	CHECK(s1.dropped == s0.dropped);
 	CHECK(s1.rejected == s0.rejected);
@@ -513,7 +515,7 @@ TEST_CASE("udp: STATS counts every request, reply and byte exactly", "[udp]")
 	 * its reply: s0's reply shows up in s1. */
 	CHECK(s1.requests - s0.requests == sizes.size() + 1);
 	CHECK(s1.replies - s0.replies == sizes.size() + 1);
-	CHECK(s1.rx_bytes - s0.rx_bytes == echo_bytes + hdr_size);
+	CHECK(s1.rx_bytes - s0.rx_bytes == echo_bytes + stats_request_size);
 	CHECK(s1.tx_bytes - s0.tx_bytes == echo_bytes + stats_reply_size);
 	CHECK(s1.dropped == s0.dropped);
 	CHECK(s1.rejected == s0.rejected);
@@ -570,9 +572,26 @@ TEST_CASE("udp: malformed requests are answered with an error status and counted
 		{"op 0x7f",
 		 [&](std::string &d) { hdr_at(d, offsetof(kuipc_udp_hdr, op)) = 0x7f; },
 		 0x7f, EOPNOTSUPP},
-		{"STATS with a payload",
+		{"STATS with a payload that is not its padding",
 		 [&](std::string &d) {
 			 hdr_at(d, offsetof(kuipc_udp_hdr, op)) = KUIPC_UDP_OP_STATS;
+		 },
+		 KUIPC_UDP_OP_STATS, EINVAL},
+		{"STATS without padding (16 bytes, shorter than its reply)",
+		 [&](std::string &d) {
+			 d.resize(hdr_size);
+			 hdr_at(d, offsetof(kuipc_udp_hdr, op)) = KUIPC_UDP_OP_STATS;
+			 hdr_at(d, offsetof(kuipc_udp_hdr, len) + 3) = 0;
+		 },
+		 KUIPC_UDP_OP_STATS, EINVAL},
+		{"STATS with padding that is not zero",
+		 [&](std::string &d) {
+			 d.resize(hdr_size);
+			 d += std::string(KUIPC_UDP_STATS_PAD, '\0');
+			 d.back() = 1;
+			 hdr_at(d, offsetof(kuipc_udp_hdr, op)) = KUIPC_UDP_OP_STATS;
+			 hdr_at(d, offsetof(kuipc_udp_hdr, len) + 3) =
+				 static_cast<char>(KUIPC_UDP_STATS_PAD);
 		 },
 		 KUIPC_UDP_OP_STATS, EINVAL},
 	};
@@ -597,7 +616,7 @@ TEST_CASE("udp: malformed requests are answered with an error status and counted
 		CHECK(s1.dropped == s0.dropped);
 		CHECK(s1.requests == s0.requests + 2);
 		CHECK(s1.replies == s0.replies + 2);
-		CHECK(s1.rx_bytes == s0.rx_bytes + d.size() + hdr_size);
+		CHECK(s1.rx_bytes == s0.rx_bytes + d.size() + stats_request_size);
 		CHECK(s1.tx_bytes == s0.tx_bytes + stats_reply_size + hdr_size);
 	}
 	CHECK(c.echo("served as before") == "served as before");
@@ -632,7 +651,7 @@ TEST_CASE("udp: datagrams that are not requests are dropped without a reply and 
 		CHECK(s1.rejected == s0.rejected);
 		CHECK(s1.requests == s0.requests + 1 + static_cast<unsigned>(polls));
 		CHECK(s1.rx_bytes == s0.rx_bytes + datagram.size() +
-					     hdr_size * static_cast<unsigned>(polls));
+					     stats_request_size * static_cast<unsigned>(polls));
 		CHECK(s1.replies == s0.replies + static_cast<unsigned>(polls));
 		/* Any reply to the bad datagram would have been sent before the
 		 * STATS reply that counted it, so it would be queued by now (or
@@ -722,7 +741,7 @@ TEST_CASE("udp: bytes past the UDP length are cut off before the module reads",
 	CHECK(r.payload == "abc");
 	Stats s1 = c.stats();
 	CHECK(s1.requests == s0.requests + 2);
-	CHECK(s1.rx_bytes == s0.rx_bytes + req.size() + hdr_size);
+	CHECK(s1.rx_bytes == s0.rx_bytes + req.size() + stats_request_size);
 	CHECK(s1.rejected == s0.rejected);
 	CHECK(s1.dropped == s0.dropped);
 
@@ -741,7 +760,7 @@ TEST_CASE("udp: bytes past the UDP length are cut off before the module reads",
 	CHECK(r.payload.empty());
 	s1 = c.stats();
 	CHECK(s1.requests == s0.requests + 2);
-	CHECK(s1.rx_bytes == s0.rx_bytes + req.size() - 1 + hdr_size);
+	CHECK(s1.rx_bytes == s0.rx_bytes + req.size() - 1 + stats_request_size);
 	CHECK(s1.rejected == s0.rejected + 1);
 	CHECK(s1.dropped == s0.dropped);
 	CHECK_FALSE(receive_on(replies.fd.get(), 0).has_value());
@@ -765,7 +784,7 @@ TEST_CASE("udp: a request from source port 0 gets no reply and counts a send err
 	CHECK(s1.send_errors == s0.send_errors + 1);
 	CHECK(s1.requests == s0.requests + 1 + static_cast<unsigned>(polls));
 	CHECK(s1.replies == s0.replies + static_cast<unsigned>(polls));
-	CHECK(s1.rx_bytes == s0.rx_bytes + req.size() + hdr_size * static_cast<unsigned>(polls));
+	CHECK(s1.rx_bytes == s0.rx_bytes + req.size() + stats_request_size * static_cast<unsigned>(polls));
 	CHECK(s1.tx_bytes == s0.tx_bytes + stats_reply_size * static_cast<unsigned>(polls));
 	CHECK(s1.dropped == s0.dropped);
 	CHECK(s1.rejected == s0.rejected);
@@ -794,7 +813,7 @@ TEST_CASE("udp: the largest ECHO with len one off its payload gets EBADMSG and n
 		const Stats s1 = c.stats();
 		CHECK(s1.rejected == s0.rejected + 1);
 		CHECK(s1.requests == s0.requests + 2);
-		CHECK(s1.rx_bytes == s0.rx_bytes + KUIPC_UDP_DGRAM_MAX + hdr_size);
+		CHECK(s1.rx_bytes == s0.rx_bytes + KUIPC_UDP_DGRAM_MAX + stats_request_size);
 		CHECK(s1.tx_bytes == s0.tx_bytes + stats_reply_size + hdr_size);
 		CHECK(s1.dropped == s0.dropped);
 	}
@@ -892,7 +911,7 @@ TEST_CASE("udp: several clients at once each get only their own replies",
 	CHECK(s1.rejected == s0.rejected);
 	CHECK(s1.send_errors == s0.send_errors);
 	CHECK((s1.rx_bytes - s0.rx_bytes) + (s1.tx_bytes - s0.tx_bytes) ==
-	      bytes + hdr_size + stats_reply_size);
+	      bytes + stats_request_size + stats_reply_size);
 }
 
 TEST_CASE("udp: loading while the port is taken fails with EADDRINUSE and says why",
@@ -1137,20 +1156,22 @@ TEST_CASE("udp: no reply is longer than the request it answers, for every kind o
 		return d;
 	};
 	const std::string echo = kuipc::udp::encode_request(KUIPC_UDP_OP_ECHO, 1, "abc");
-	const std::string stats = kuipc::udp::encode_request(KUIPC_UDP_OP_STATS, 2, "");
+	const std::string stats = kuipc::udp::encode_stats_request(2);
 	const std::vector<std::pair<const char *, std::string>> cases = {
 		{"ECHO of 0 bytes", kuipc::udp::encode_request(KUIPC_UDP_OP_ECHO, 3, "")},
 		{"ECHO of 3 bytes", echo},
 		{"ECHO of 1000 bytes",
 		 kuipc::udp::encode_request(KUIPC_UDP_OP_ECHO, 4, pattern(1000, 4))},
 		{"STATS as the client sends it", stats},
+		{"STATS without padding",
+		 kuipc::udp::encode_request(KUIPC_UDP_OP_STATS, 5, "")},
 		{"version 0", with(echo, offsetof(kuipc_udp_hdr, version), 0)},
 		{"status set", with(echo, offsetof(kuipc_udp_hdr, status) + 1, 1)},
 		{"len off by one", with(echo, offsetof(kuipc_udp_hdr, len) + 3, 4)},
 		{"unknown op", with(echo, offsetof(kuipc_udp_hdr, op), 0x7f)},
 		{"a reply", with(echo, offsetof(kuipc_udp_hdr, op),
 				 static_cast<char>(KUIPC_UDP_OP_ECHO | KUIPC_UDP_OP_REPLY))},
-		{"header only, op 0", with(stats, offsetof(kuipc_udp_hdr, op), 0)},
+		{"padded STATS, op 0", with(stats, offsetof(kuipc_udp_hdr, op), 0)},
 	};
 	for (const auto &[what, request] : cases) {
 		INFO(what << ", " << request.size() << " bytes");
@@ -1173,7 +1194,7 @@ TEST_CASE("udp: a datagram whose source is not loopback gets no reply, route_loc
 	RawIp raw;
 	const std::string echo =
 		kuipc::udp::encode_request(KUIPC_UDP_OP_ECHO, 7, pattern(100, 7));
-	const std::string stats = kuipc::udp::encode_request(KUIPC_UDP_OP_STATS, 8, "");
+	const std::string stats = kuipc::udp::encode_stats_request(8);
 	const Stats s0 = c.stats();
 
 	raw.send(outside, udp_datagram(sport, echo, outside));
@@ -1190,5 +1211,11 @@ TEST_CASE("udp: a datagram whose source is not loopback gets no reply, route_loc
 	CHECK(s1.replies == s0.replies + n);
 	CHECK(s1.send_errors == s0.send_errors);
 	CHECK(s1.tx_bytes == s0.tx_bytes + stats_reply_size * n);
+	/* Counted as foreign, and as nothing else. */
+	CHECK(s1.foreign == s0.foreign + 2);
+	CHECK(s1.dropped == s0.dropped);
+	CHECK(s1.rejected == s0.rejected);
+	CHECK(s1.rx_bytes == s0.rx_bytes + echo.size() + stats.size() +
+				     stats_request_size * n);
 	CHECK(c.echo("served as before") == "served as before");
 }
