@@ -235,11 +235,14 @@ static int kuipc_signal_event(int value, struct kuipc_signal_result *res)
 
 		rcu_read_lock();
 		task = kuipc_signal_target(f);
-		if (task && kuipc_signal_permitted(f->pid, f->cred, f->exempt,
-						   task))
-			ret = -EPERM;
-		else if (task)
-			ret = kuipc_signal_send(f, task, value);
+		if (task) {
+			ret = kuipc_signal_permitted(f->pid, f->cred, f->exempt,
+						     task);
+			if (!ret)
+				ret = kuipc_signal_send(f, task, value);
+			else if (ret != -ESRCH)
+				ret = -EPERM; /* the LSM's errno too */
+		}
 		rcu_read_unlock();
 
 		if (!ret) {
@@ -249,7 +252,7 @@ static int kuipc_signal_event(int value, struct kuipc_signal_result *res)
 			/* Gone, or began exiting after the check above. */
 			res->gone++;
 		} else if (ret == -EPERM) {
-			/* send_sig_info() never fails so: only our check. */
+			/* Only our check: send_sig_info() never says EPERM. */
 			res->refused++;
 		} else {
 			/* -EAGAIN: the receiver is over RLIMIT_SIGPENDING. */
@@ -437,6 +440,7 @@ static long kuipc_signal_get_reg(struct kuipc_signal_file *f, void __user *argp)
 	struct kuipc_signal_reg reg;
 	struct task_struct *task;
 	u32 status = 0;
+	int ret;
 
 	if (copy_from_user(&reg, argp, sizeof(reg)))
 		return -EFAULT;
@@ -453,10 +457,10 @@ static long kuipc_signal_get_reg(struct kuipc_signal_file *f, void __user *argp)
 	}
 	rcu_read_lock();
 	task = kuipc_signal_target(f);
-	if (!task)
-		status = ESRCH;
-	else if (kuipc_signal_permitted(f->pid, f->cred, f->exempt, task))
-		status = EPERM;
+	ret = task ? kuipc_signal_permitted(f->pid, f->cred, f->exempt, task) :
+		     -ESRCH;
+	if (ret)
+		status = ret == -ESRCH ? ESRCH : EPERM;
 	rcu_read_unlock();
 	/* Every field assigned: no stack bytes reach user space. */
 	reg.flags = f->flags;

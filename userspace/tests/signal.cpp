@@ -1210,7 +1210,17 @@ TEST_CASE("signal: a registered process that returns to root is refused at every
 		if (!c.wait_go())
 			return int{child_setup_failed};
 		/* The event that came since is pending by now, or was refused. */
-		return pending(signo) ? int{child_wrong_signal} : int{child_ok};
+		if (pending(signo)) {
+			c.ready(child_wrong_signal);
+			return int{child_wrong_signal};
+		}
+		/* Back to uid 1000: the registrant may signal it again. */
+		if (::setresuid(user, user, 0) != 0) {
+			c.ready(child_setup_failed);
+			return int{child_setup_failed};
+		}
+		c.ready();
+		return expect_event(sfd, signo, 62, ::getppid());
 	});
 	REQUIRE(target.wait_ready() == 0);
 	const pid_t tpid = target.pid();
@@ -1267,6 +1277,12 @@ TEST_CASE("signal: a registered process that returns to root is refused at every
 	registrant.go();
 	CHECK(registrant.wait_ready() == EPERM);
 	target.go();
+	REQUIRE(target.wait_ready() == 0);
+
+	/* The registration stayed: with the uids back, so are the signals. */
+	const Trigger t2 = trigger(62);
+	CHECK(t2.delivered == 1);
+	CHECK(t2.refused == 0);
 	CHECK(target.reap() == child_ok);
 	registrant.go();
 	CHECK(registrant.reap() == 0);
