@@ -23,6 +23,26 @@
  * thread-group leader for a process registration, the registering thread
  * for a thread registration.
  *
+ * Right to signal: REGISTER checks that the caller may signal the target
+ * as kill(2) would, and the registration keeps the caller's credentials
+ * (get_current_cred(), put at the end), as F_SETOWN keeps the owner's for
+ * SIGIO (sigio_perm() in fs/fcntl.c) and usbdevfs the opener's for its
+ * completion signals. Every event checks them again against the target's
+ * credentials of the moment, because a target's uids can change after
+ * REGISTER (a set-uid program that had dropped to the user's uid goes back
+ * to root) and kill(2) would then refuse the registrant. The check is
+ * kill_pid_usb_asyncio() with signal 0: exported (GPL) with the same
+ * signature on 6.1, 6.12 and 7.x, it applies the uid rule to the given
+ * credentials and asks security_task_kill(), which is not exported
+ * itself, and sends nothing for signal 0. Its limits: it has no CAP_KILL
+ * path, so a registration made with CAP_KILL (or of the caller itself,
+ * which kill(2) always allows) keeps its exemption from the uid rule,
+ * checked here; and the LSM sees signal 0, the existence probe, not the
+ * real-time signal that follows (SELinux asks for "signull", Smack allows
+ * it), since no exported call asks the hook for a signal it does not send
+ * itself. The check and the send are two steps, as in kill(2), which
+ * does not hold the target's credentials across them either.
+ *
  * Lifetime: each open file has one struct kuipc_signal_file, freed at
  * release. While registered it is on kuipc_signal.regs and holds a
  * reference to a struct pid (get_pid/put_pid). A struct pid outlives its
@@ -38,7 +58,9 @@
  * send is non-blocking (send_sig_info() takes the target's siglock with
  * interrupts off and allocates with GFP_ATOMIC). The fops carry .owner,
  * so every open file pins the module and no operation runs once
- * kuipc_signal_exit() has started.
+ * kuipc_signal_exit() has started. Every event walks the whole list under
+ * the mutex, so one user may hold at most max_user_registrations
+ * registrations (ENOSPC beyond).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -50,6 +72,7 @@
 #include <linux/list.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/pid.h>
 #include <linux/rcupdate.h>
@@ -63,10 +86,18 @@
 
 #include <uapi/kuipc/signal.h>
 
+/* Registrations one user (real uid) may hold; read-only once loaded. */
+static unsigned int max_user_registrations = KUIPC_SIGNAL_USER_REGS_DEFAULT;
+module_param(max_user_registrations, uint, 0444);
+MODULE_PARM_DESC(max_user_registrations,
+		 "Registrations one user may hold at once (1 or more)");
+
 /* The state of one open file of the device. */
 struct kuipc_signal_file {
 	struct list_head node; /* on kuipc_signal.regs while registered */
 	struct pid *pid; /* counted reference; NULL while unregistered */
+	const struct cred *cred; /* the registrant's, counted; with pid */
+	bool exempt; /* from the uid rule: self, or registered with CAP_KILL */
 	enum pid_type type; /* PIDTYPE_TGID, or PIDTYPE_PID for a thread */
 	u32 flags; /* KUIPC_SIGNAL_REG_* */
 	int signo;
@@ -83,6 +114,7 @@ struct kuipc_signal {
 	u64 delivered;
 	u64 gone;
 	u64 failed;
+	u64 refused;
 };
 
 /* What one event did: the out fields of struct kuipc_signal_trigger. */
@@ -90,28 +122,44 @@ struct kuipc_signal_result {
 	u32 delivered;
 	u32 gone;
 	u32 failed;
+	u32 refused;
 };
 
 static struct kuipc_signal kuipc_signal;
 
 /*
- * May current send a signal to @task? The rule of kill(2)
- * (kill_ok_by_cred() in kernel/signal.c, which is static): the sender's
- * real or effective uid equals the target's real or saved uid, or the
- * sender has CAP_KILL in the target's user namespace. The LSM hook
- * security_task_kill() is not exported, so it is not consulted.
- * Call under rcu_read_lock().
+ * The uid rule of kill(2) for a sender with credentials @cred:
+ * kill_ok_by_cred() in kernel/signal.c, which is static, less its CAP_KILL
+ * part; the same test as kill_as_cred_perm() there. Call under
+ * rcu_read_lock().
  */
-static bool kuipc_signal_may_signal(struct task_struct *task)
+static bool kuipc_signal_uid_ok(const struct cred *cred,
+				struct task_struct *task)
 {
-	const struct cred *cred = current_cred();
 	const struct cred *tcred = __task_cred(task);
 
 	return uid_eq(cred->euid, tcred->suid) ||
 	       uid_eq(cred->euid, tcred->uid) ||
 	       uid_eq(cred->uid, tcred->suid) ||
-	       uid_eq(cred->uid, tcred->uid) ||
-	       ns_capable(tcred->user_ns, CAP_KILL);
+	       uid_eq(cred->uid, tcred->uid);
+}
+
+/*
+ * May a registrant with credentials @cred signal @task, the live task of
+ * @pid, now? 0, or -EPERM by the uid rule, or the LSM's errno. @exempt
+ * skips the uid rule (see the comment at the top); the LSM can then not
+ * be asked, as kill_pid_usb_asyncio() applies the uid rule first. Call
+ * under rcu_read_lock(); never sleeps.
+ */
+static int kuipc_signal_permitted(struct pid *pid, const struct cred *cred,
+				  bool exempt, struct task_struct *task)
+{
+	static const sigval_t none;
+
+	if (!kuipc_signal_uid_ok(cred, task))
+		return exempt ? 0 : -EPERM;
+	/* Signal 0: the uid rule and security_task_kill(), nothing sent. */
+	return kill_pid_usb_asyncio(0, 0, none, pid, cred);
 }
 
 /*
@@ -187,8 +235,14 @@ static int kuipc_signal_event(int value, struct kuipc_signal_result *res)
 
 		rcu_read_lock();
 		task = kuipc_signal_target(f);
-		if (task)
-			ret = kuipc_signal_send(f, task, value);
+		if (task) {
+			ret = kuipc_signal_permitted(f->pid, f->cred, f->exempt,
+						     task);
+			if (!ret)
+				ret = kuipc_signal_send(f, task, value);
+			else if (ret != -ESRCH)
+				ret = -EPERM; /* the LSM's errno too */
+		}
 		rcu_read_unlock();
 
 		if (!ret) {
@@ -197,6 +251,9 @@ static int kuipc_signal_event(int value, struct kuipc_signal_result *res)
 		} else if (ret == -ESRCH) {
 			/* Gone, or began exiting after the check above. */
 			res->gone++;
+		} else if (ret == -EPERM) {
+			/* Only our check: send_sig_info() never says EPERM. */
+			res->refused++;
 		} else {
 			/* -EAGAIN: the receiver is over RLIMIT_SIGPENDING. */
 			res->failed++;
@@ -208,10 +265,11 @@ static int kuipc_signal_event(int value, struct kuipc_signal_result *res)
 	ks->delivered += res->delivered;
 	ks->gone += res->gone;
 	ks->failed += res->failed;
+	ks->refused += res->refused;
 	mutex_unlock(&ks->lock);
 
-	pr_debug("event %d: delivered %u, gone %u, failed %u\n", value,
-		 res->delivered, res->gone, res->failed);
+	pr_debug("event %d: delivered %u, gone %u, failed %u, refused %u\n",
+		 value, res->delivered, res->gone, res->failed, res->refused);
 	return 0;
 }
 
@@ -219,8 +277,12 @@ static long kuipc_signal_register(struct kuipc_signal_file *f,
 				  void __user *argp)
 {
 	struct kuipc_signal *ks = &kuipc_signal;
+	struct kuipc_signal_file *other;
 	struct kuipc_signal_reg reg;
+	const struct cred *cred;
 	struct task_struct *task;
+	unsigned int held = 0;
+	bool exempt = false;
 	enum pid_type type;
 	struct pid *pid;
 	u64 exec_id = 0;
@@ -262,6 +324,8 @@ static long kuipc_signal_register(struct kuipc_signal_file *f,
 		}
 	}
 
+	/* Kept by the registration, checked again at every event. */
+	cred = get_current_cred();
 	rcu_read_lock();
 	/* PIDTYPE_TGID finds nothing for a thread id: a process is needed. */
 	task = pid_task(pid, type);
@@ -270,11 +334,20 @@ static long kuipc_signal_register(struct kuipc_signal_file *f,
 	} else if (task->flags & PF_KTHREAD) {
 		/* Kernel threads take no signals from user space. */
 		ret = -EPERM;
-	} else if (!kuipc_signal_may_signal(task)) {
-		ret = -EPERM;
 	} else {
+		/*
+		 * kill(2) lets a process signal itself, and CAP_KILL signal
+		 * anyone in the user namespace. The registrant's credentials
+		 * never change and the target cannot leave the subtree of
+		 * its user namespace (setns() needs CAP_SYS_ADMIN in the
+		 * destination; an execve() makes the registration gone), so
+		 * this holds for the registration's life.
+		 */
+		exempt = same_thread_group(task, current) ||
+			 (!kuipc_signal_uid_ok(cred, task) &&
+			  ns_capable(__task_cred(task)->user_ns, CAP_KILL));
+		ret = kuipc_signal_permitted(pid, cred, exempt, task);
 		exec_id = READ_ONCE(task->self_exec_id);
-		ret = 0;
 	}
 	rcu_read_unlock();
 	if (ret)
@@ -291,7 +364,18 @@ static long kuipc_signal_register(struct kuipc_signal_file *f,
 		ret = -EBUSY;
 		goto out_put;
 	}
+	list_for_each_entry(other, &ks->regs, node)
+		held += uid_eq(other->cred->uid, cred->uid);
+	if (held >= max_user_registrations) {
+		mutex_unlock(&ks->lock);
+		pr_debug("register: uid %u holds %u registrations already\n",
+			 from_kuid(&init_user_ns, cred->uid), held);
+		ret = -ENOSPC;
+		goto out_put;
+	}
 	f->pid = pid;
+	f->cred = cred;
+	f->exempt = exempt;
 	f->type = type;
 	f->flags = reg.flags;
 	f->signo = reg.signo;
@@ -306,37 +390,47 @@ static long kuipc_signal_register(struct kuipc_signal_file *f,
 	return 0;
 
 out_put:
+	put_cred(cred);
 	put_pid(pid);
 	return ret;
 }
 
-/* Take @f off the list; returns the pid reference to drop, or NULL. */
-static struct pid *kuipc_signal_unlink(struct kuipc_signal_file *f)
+/*
+ * Take @f off the list; returns the pid reference to drop, or NULL, and
+ * in @cred the credentials reference that goes with it.
+ */
+static struct pid *kuipc_signal_unlink(struct kuipc_signal_file *f,
+				       const struct cred **cred)
 {
 	struct pid *pid = f->pid;
 
 	lockdep_assert_held(&kuipc_signal.lock);
+	*cred = NULL;
 	if (!pid)
 		return NULL;
 	list_del_init(&f->node);
 	kuipc_signal.nregs--;
+	*cred = f->cred;
 	f->pid = NULL;
+	f->cred = NULL;
 	f->delivered = 0;
 	return pid;
 }
 
 static long kuipc_signal_unregister(struct kuipc_signal_file *f)
 {
+	const struct cred *cred;
 	struct pid *pid;
 
 	if (mutex_lock_interruptible(&kuipc_signal.lock))
 		return -ERESTARTSYS;
-	pid = kuipc_signal_unlink(f);
+	pid = kuipc_signal_unlink(f, &cred);
 	mutex_unlock(&kuipc_signal.lock);
 
 	if (!pid)
 		return -ENOENT;
 	pr_debug("unregister: pid %d\n", pid_vnr(pid));
+	put_cred(cred);
 	put_pid(pid);
 	return 0;
 }
@@ -344,7 +438,9 @@ static long kuipc_signal_unregister(struct kuipc_signal_file *f)
 static long kuipc_signal_get_reg(struct kuipc_signal_file *f, void __user *argp)
 {
 	struct kuipc_signal_reg reg;
-	bool gone;
+	struct task_struct *task;
+	u32 status = 0;
+	int ret;
 
 	if (copy_from_user(&reg, argp, sizeof(reg)))
 		return -EFAULT;
@@ -360,13 +456,17 @@ static long kuipc_signal_get_reg(struct kuipc_signal_file *f, void __user *argp)
 		return -ENOENT;
 	}
 	rcu_read_lock();
-	gone = !kuipc_signal_target(f);
+	task = kuipc_signal_target(f);
+	ret = task ? kuipc_signal_permitted(f->pid, f->cred, f->exempt, task) :
+		     -ESRCH;
+	if (ret)
+		status = ret == -ESRCH ? ESRCH : EPERM;
 	rcu_read_unlock();
 	/* Every field assigned: no stack bytes reach user space. */
 	reg.flags = f->flags;
 	reg.signo = f->signo;
 	reg.pid = pid_vnr(f->pid);
-	reg.status = gone ? ESRCH : 0;
+	reg.status = status;
 	reg.reserved = 0;
 	reg.delivered = f->delivered;
 	mutex_unlock(&kuipc_signal.lock);
@@ -385,8 +485,8 @@ static long kuipc_signal_trigger(void __user *argp)
 	if (copy_from_user(&trig, argp, sizeof(trig)))
 		return -EFAULT;
 	if (trig.size != sizeof(trig) || trig.delivered || trig.gone ||
-	    trig.failed || trig.reserved) {
-		pr_debug("trigger: bad size %u or out/reserved fields\n",
+	    trig.failed || trig.refused) {
+		pr_debug("trigger: bad size %u or out fields\n",
 			 trig.size);
 		return -EINVAL;
 	}
@@ -404,23 +504,31 @@ static long kuipc_signal_trigger(void __user *argp)
 	trig.delivered = res.delivered;
 	trig.gone = res.gone;
 	trig.failed = res.failed;
+	trig.refused = res.refused;
 	if (copy_to_user(argp, &trig, sizeof(trig)))
 		return -EFAULT;
 	return 0;
 }
 
-static long kuipc_signal_get_stats(void __user *argp)
+/*
+ * GET_STATS (@size the struct's) or GET_STATS_V0 (@size 40, for callers
+ * built before @refused was added): only @size bytes are read and written.
+ */
+static long kuipc_signal_get_stats(void __user *argp, u32 size)
 {
 	struct kuipc_signal *ks = &kuipc_signal;
 	struct kuipc_signal_stats st;
 
-	if (copy_from_user(&st, argp, sizeof(st)))
+	/* All of it readable, as before the struct grew: EFAULT up front. */
+	if (copy_from_user(&st, argp, size))
 		return -EFAULT;
-	if (st.size != sizeof(st)) {
+	if (st.size != size) {
 		pr_debug("get stats: bad size %u\n", st.size);
 		return -EINVAL;
 	}
 
+	memset(&st, 0, sizeof(st));
+	st.size = size;
 	if (mutex_lock_interruptible(&ks->lock))
 		return -ERESTARTSYS;
 	st.registrations = ks->nregs;
@@ -428,9 +536,10 @@ static long kuipc_signal_get_stats(void __user *argp)
 	st.delivered = ks->delivered;
 	st.gone = ks->gone;
 	st.failed = ks->failed;
+	st.refused = ks->refused;
 	mutex_unlock(&ks->lock);
 
-	if (copy_to_user(argp, &st, sizeof(st)))
+	if (copy_to_user(argp, &st, size))
 		return -EFAULT;
 	return 0;
 }
@@ -459,7 +568,10 @@ static long kuipc_signal_ioctl(struct file *file, unsigned int cmd,
 		ret = writable ? kuipc_signal_trigger(argp) : -EBADF;
 		break;
 	case KUIPC_SIGNAL_GET_STATS:
-		ret = kuipc_signal_get_stats(argp);
+		ret = kuipc_signal_get_stats(argp, sizeof(struct kuipc_signal_stats));
+		break;
+	case KUIPC_SIGNAL_GET_STATS_V0:
+		ret = kuipc_signal_get_stats(argp, KUIPC_SIGNAL_STATS_SIZE_V0);
 		break;
 	default:
 		/* Not ours: ENOTTY, as isatty() and friends expect. */
@@ -526,15 +638,17 @@ static int kuipc_signal_open(struct inode *inode, struct file *file)
 static int kuipc_signal_release(struct inode *inode, struct file *file)
 {
 	struct kuipc_signal_file *f = file->private_data;
+	const struct cred *cred;
 	struct pid *pid;
 
 	mutex_lock(&kuipc_signal.lock);
-	pid = kuipc_signal_unlink(f);
+	pid = kuipc_signal_unlink(f, &cred);
 	mutex_unlock(&kuipc_signal.lock);
 
 	if (pid) {
 		pr_debug("release: registration of pid %d ends\n",
 			 pid_vnr(pid));
+		put_cred(cred);
 		put_pid(pid);
 	}
 	kfree(f);
@@ -570,13 +684,21 @@ static int __init kuipc_signal_init(void)
 	BUILD_BUG_ON(sizeof(struct kuipc_signal_reg) != 32);
 	BUILD_BUG_ON(offsetof(struct kuipc_signal_reg, delivered) != 24);
 	BUILD_BUG_ON(sizeof(struct kuipc_signal_trigger) != 24);
-	BUILD_BUG_ON(sizeof(struct kuipc_signal_stats) != 40);
+	BUILD_BUG_ON(offsetof(struct kuipc_signal_trigger, refused) != 20);
+	BUILD_BUG_ON(sizeof(struct kuipc_signal_stats) != 48);
 	BUILD_BUG_ON(offsetof(struct kuipc_signal_stats, events) != 8);
+	BUILD_BUG_ON(offsetof(struct kuipc_signal_stats, refused) !=
+		     KUIPC_SIGNAL_STATS_SIZE_V0);
 	/* The ABI's range is the kernel's real-time signals. */
 	BUILD_BUG_ON(KUIPC_SIGNAL_SIGNO_MIN != SIGRTMIN);
 	BUILD_BUG_ON(KUIPC_SIGNAL_SIGNO_MAX > _NSIG);
 	/* "-2147483648\n" fits a write. */
 	BUILD_BUG_ON(KUIPC_SIGNAL_WRITE_MAX < 12);
+
+	if (!max_user_registrations) {
+		pr_err("max_user_registrations must be 1 or more\n");
+		return -EINVAL;
+	}
 
 	/* Last and only step: the device is usable once registered. */
 	ret = misc_register(&kuipc_signal.misc);
@@ -584,9 +706,10 @@ static int __init kuipc_signal_init(void)
 		pr_err("cannot register %s: %d\n", KUIPC_SIGNAL_PATH, ret);
 		return ret;
 	}
-	pr_info("loaded: %s, minor %d, signals %d..%d\n", KUIPC_SIGNAL_PATH,
-		kuipc_signal.misc.minor, KUIPC_SIGNAL_SIGNO_MIN,
-		KUIPC_SIGNAL_SIGNO_MAX);
+	pr_info("loaded: %s, minor %d, signals %d..%d, %u registrations a user\n",
+		KUIPC_SIGNAL_PATH, kuipc_signal.misc.minor,
+		KUIPC_SIGNAL_SIGNO_MIN, KUIPC_SIGNAL_SIGNO_MAX,
+		max_user_registrations);
 	return 0;
 }
 

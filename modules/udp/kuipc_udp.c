@@ -5,6 +5,18 @@
  * The module binds a kernel socket to 127.0.0.1:port and answers the
  * requests defined in <uapi/kuipc/udp.h> (ECHO and STATS).
  *
+ * Loopback peers only, and no amplification. 127.0.0.1 is not reachable
+ * from other hosts only while net.ipv4.conf.*.route_localnet is 0;
+ * kube-proxy sets it to 1 (CVE-2020-8558), and then a packet from another
+ * host, its source forged, could make the module send its reply to a
+ * victim. So the socket is bound to the loopback device as well as to
+ * 127.0.0.1 (packets that arrive on another device never reach it), every
+ * datagram whose source is outside 127.0.0.0/8 is dropped without a reply
+ * and counted (foreign), and no reply is longer than the request it
+ * answers: a STATS request carries zero padding as long as the counters it
+ * asks for, as QUIC pads its first packets, and kuipc_udp_reply() checks
+ * the rule for every reply.
+ *
  * Receiving: the socket's sk_data_ready callback runs in softirq context
  * each time a datagram is queued. It must neither sleep nor send, so it only
  * queues a work item. The work item drains the receive queue with
@@ -33,6 +45,7 @@
 #include <linux/build_bug.h>
 #include <linux/err.h>
 #include <linux/in.h>
+#include <linux/netdevice.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -86,6 +99,7 @@ struct kuipc_udp_counters {
 	u64 send_errors;
 	u64 rx_bytes;
 	u64 tx_bytes;
+	u64 foreign;
 };
 
 struct kuipc_udp_server {
@@ -111,13 +125,14 @@ static void kuipc_udp_data_ready(struct sock *sk)
 }
 
 /*
- * Send one reply to peer, status 0 or a positive errno as on the wire.
- * Never sleeps on the socket: a reply that does not fit is counted and lost.
+ * Send one reply to peer, status 0 or a positive errno as on the wire, for
+ * a request of req_len bytes. Never sleeps on the socket: a reply that
+ * does not fit is counted and lost.
  */
 static void kuipc_udp_reply(struct kuipc_udp_server *srv,
 			    struct sockaddr_in *peer,
-			    const struct kuipc_udp_hdr *req, int status,
-			    void *payload, u32 len)
+			    const struct kuipc_udp_hdr *req, u32 req_len,
+			    int status, void *payload, u32 len)
 {
 	struct kuipc_udp_hdr hdr = {
 		.magic = htonl(KUIPC_UDP_MAGIC),
@@ -138,6 +153,15 @@ static void kuipc_udp_reply(struct kuipc_udp_server *srv,
 	};
 	int ret;
 
+	/*
+	 * Never more bytes out than in: with a forged source, a longer reply
+	 * would make this service an amplifier. The protocol is built so
+	 * that no reply is; this catches an op added without that care.
+	 */
+	if (WARN_ON_ONCE(sizeof(hdr) + len > req_len)) {
+		srv->cnt.send_errors++;
+		return;
+	}
 	ret = kernel_sendmsg(srv->sock, &msg, iov, len ? 2 : 1,
 			     sizeof(hdr) + len);
 	if (ret < 0) {
@@ -152,7 +176,7 @@ static void kuipc_udp_reply(struct kuipc_udp_server *srv,
 
 static void kuipc_udp_stats(struct kuipc_udp_server *srv,
 			    struct sockaddr_in *peer,
-			    const struct kuipc_udp_hdr *req)
+			    const struct kuipc_udp_hdr *req, u32 req_len)
 {
 	const struct kuipc_udp_counters *c = &srv->cnt;
 	struct kuipc_udp_stats st = {
@@ -163,17 +187,19 @@ static void kuipc_udp_stats(struct kuipc_udp_server *srv,
 		.send_errors = cpu_to_be64(c->send_errors),
 		.rx_bytes = cpu_to_be64(c->rx_bytes),
 		.tx_bytes = cpu_to_be64(c->tx_bytes),
+		.foreign = cpu_to_be64(c->foreign),
 	};
 
 	pr_debug("stats seq %u from %pISpc\n", ntohl(req->seq), peer);
-	kuipc_udp_reply(srv, peer, req, 0, &st, sizeof(st));
+	kuipc_udp_reply(srv, peer, req, req_len, 0, &st, sizeof(st));
 }
 
 /*
  * Check a request with a valid magic and plen bytes of payload: 0 if it can
  * be served, else the negative errno its reply carries (as a positive one).
  */
-static int kuipc_udp_check(const struct kuipc_udp_hdr *req, u32 plen)
+static int kuipc_udp_check(const struct kuipc_udp_hdr *req,
+			   const u8 *payload, u32 plen)
 {
 	if (req->version != KUIPC_UDP_VERSION)
 		return -EPROTONOSUPPORT;
@@ -185,7 +211,10 @@ static int kuipc_udp_check(const struct kuipc_udp_hdr *req, u32 plen)
 	case KUIPC_UDP_OP_ECHO:
 		return 0;
 	case KUIPC_UDP_OP_STATS:
-		return plen ? -EINVAL : 0;
+		/* Padded to the reply's size, with zeros (see the top). */
+		if (plen != KUIPC_UDP_STATS_PAD || memchr_inv(payload, 0, plen))
+			return -EINVAL;
+		return 0;
 	default:
 		return -EOPNOTSUPP;
 	}
@@ -219,6 +248,13 @@ static bool kuipc_udp_serve_one(struct kuipc_udp_server *srv)
 	srv->cnt.requests++;
 	srv->cnt.rx_bytes += len;
 
+	/* Only from this host: see the top of the file. */
+	if (!ipv4_is_loopback(peer.sin_addr.s_addr)) {
+		srv->cnt.foreign++;
+		pr_debug("dropped %d-byte datagram from %pISpc: not loopback\n",
+			 len, &peer);
+		return true;
+	}
 	if ((msg.msg_flags & MSG_TRUNC) || len < sizeof(req)) {
 		srv->cnt.dropped++;
 		pr_debug("dropped %d-byte datagram from %pISpc: too short\n",
@@ -235,22 +271,22 @@ static bool kuipc_udp_serve_one(struct kuipc_udp_server *srv)
 	}
 
 	plen = len - sizeof(req);
-	err = kuipc_udp_check(&req, plen);
+	err = kuipc_udp_check(&req, srv->buf + sizeof(req), plen);
 	if (err) {
 		srv->cnt.rejected++;
 		pr_debug("rejected op %u seq %u from %pISpc: %pe\n", req.op,
 			 ntohl(req.seq), &peer, ERR_PTR(err));
-		kuipc_udp_reply(srv, &peer, &req, -err, NULL, 0);
+		kuipc_udp_reply(srv, &peer, &req, len, -err, NULL, 0);
 		return true;
 	}
 
 	if (req.op == KUIPC_UDP_OP_STATS) {
-		kuipc_udp_stats(srv, &peer, &req);
+		kuipc_udp_stats(srv, &peer, &req, len);
 	} else {
 		pr_debug("echo seq %u, %u bytes, from %pISpc\n",
 			 ntohl(req.seq), plen, &peer);
-		kuipc_udp_reply(srv, &peer, &req, 0, srv->buf + sizeof(req),
-				plen);
+		kuipc_udp_reply(srv, &peer, &req, len, 0,
+				srv->buf + sizeof(req), plen);
 	}
 	return true;
 }
@@ -295,6 +331,7 @@ static int __init kuipc_udp_init(void)
 	int err;
 
 	BUILD_BUG_ON(sizeof(struct kuipc_udp_hdr) != KUIPC_UDP_HDR_SIZE);
+	BUILD_BUG_ON(sizeof(struct kuipc_udp_stats) != KUIPC_UDP_STATS_PAD);
 
 	srv->buf = kvmalloc(KUIPC_UDP_DGRAM_MAX, GFP_KERNEL);
 	if (!srv->buf)
@@ -317,6 +354,13 @@ static int __init kuipc_udp_init(void)
 	sk->sk_data_ready = kuipc_udp_data_ready;
 	write_unlock_bh(&sk->sk_callback_lock);
 
+	/* Only packets that came in on lo; replies leave through it. */
+	err = sock_bindtoindex(sk, LOOPBACK_IFINDEX, true);
+	if (err) {
+		pr_err("cannot bind to the loopback device: %pe\n",
+		       ERR_PTR(err));
+		goto err_stop;
+	}
 	err = kernel_bind(srv->sock, kuipc_sockaddr(&addr), sizeof(addr));
 	if (err) {
 		pr_err("cannot bind %pISpc: %pe\n", &addr, ERR_PTR(err));
@@ -340,9 +384,9 @@ static void __exit kuipc_udp_exit(void)
 
 	kuipc_udp_stop(srv);
 	kvfree(srv->buf);
-	pr_info("stopped after %llu requests, %llu replies, %llu dropped, %llu rejected, %llu send errors\n",
+	pr_info("stopped after %llu requests, %llu replies, %llu dropped, %llu rejected, %llu send errors, %llu foreign\n",
 		c->requests, c->replies, c->dropped, c->rejected,
-		c->send_errors);
+		c->send_errors, c->foreign);
 }
 
 module_init(kuipc_udp_init);

@@ -79,7 +79,8 @@ int device_op(fz::Ctx &c)
 						   {KUIPC_SIGNAL_UNREGISTER,
 						    KUIPC_SIGNAL_GET_REG,
 						    KUIPC_SIGNAL_TRIGGER,
-						    KUIPC_SIGNAL_GET_STATS});
+						    KUIPC_SIGNAL_GET_STATS,
+						    KUIPC_SIGNAL_GET_STATS_V0});
 			if (e != 0)
 				res = e;
 			continue;

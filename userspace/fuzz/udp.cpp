@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cstddef>
 #include <cstring>
 
 namespace {
@@ -34,7 +35,14 @@ std::string datagram(fz::Ctx &c)
 	h.seq = static_cast<uint32_t>(c.rng.next());
 	h.len = htonl(static_cast<uint32_t>(c.rng.chance(85) ? payload : c.rng.value()));
 	std::string d(reinterpret_cast<const char *>(&h), sizeof(h));
-	d += c.rng.bytes(payload);
+	if (h.op == KUIPC_UDP_OP_STATS && c.rng.chance(50)) {
+		/* A STATS request as the protocol wants it: zero padding. */
+		const uint32_t len = htonl(KUIPC_UDP_STATS_PAD);
+		std::memcpy(d.data() + offsetof(kuipc_udp_hdr, len), &len, sizeof(len));
+		d += std::string(KUIPC_UDP_STATS_PAD, '\0');
+	} else {
+		d += c.rng.bytes(payload);
+	}
 	if (c.rng.chance(10)) /* truncated anywhere, header included */
 		d.resize(c.rng.below(d.size() + 1));
 	return d;

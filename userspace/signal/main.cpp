@@ -312,8 +312,8 @@ int run(const std::vector<std::string> &args)
 	if (cmd == "trigger" && nargs == 1) {
 		ks::Device dev(O_WRONLY, path);
 		const ks::Trigger t = dev.trigger(parse_value(args[i]));
-		std::printf("delivered %u, gone %u, failed %u\n", t.delivered,
-			    t.gone, t.failed);
+		std::printf("delivered %u, gone %u, failed %u, refused %u\n",
+			    t.delivered, t.gone, t.failed, t.refused);
 		return 0;
 	}
 	if (cmd == "write" && nargs == 1) {

@@ -104,6 +104,8 @@ std::string ioctl_name(unsigned long cmd)
 		return "KUIPC_SIGNAL_TRIGGER";
 	case KUIPC_SIGNAL_GET_STATS:
 		return "KUIPC_SIGNAL_GET_STATS";
+	case KUIPC_SIGNAL_GET_STATS_V0:
+		return "KUIPC_SIGNAL_GET_STATS_V0";
 	default: {
 		std::array<char, 24> buf{};
 		std::snprintf(buf.data(), buf.size(), "%#lx", cmd);
@@ -161,8 +163,8 @@ std::string to_string(const Trigger &trig)
 			", delivered=" + std::to_string(trig.delivered) +
 			", gone=" + std::to_string(trig.gone) +
 			", failed=" + std::to_string(trig.failed);
-	if (trig.reserved != 0)
-		s += ", reserved=" + std::to_string(trig.reserved);
+	if (trig.refused != 0)
+		s += ", refused=" + std::to_string(trig.refused);
 	return s + "}";
 }
 
@@ -173,7 +175,8 @@ std::string to_string(const Stats &st)
 	       ", events=" + std::to_string(st.events) +
 	       ", delivered=" + std::to_string(st.delivered) +
 	       ", gone=" + std::to_string(st.gone) +
-	       ", failed=" + std::to_string(st.failed) + "}";
+	       ", failed=" + std::to_string(st.failed) +
+	       ", refused=" + std::to_string(st.refused) + "}";
 }
 
 std::string to_string(const Event &ev)

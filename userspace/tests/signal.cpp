@@ -337,7 +337,7 @@ TEST_CASE("signal: a trigger delivers its payload to the registered process",
 	CHECK(t.delivered == 1);
 	CHECK(t.gone == 0);
 	CHECK(t.failed == 0);
-	CHECK(t.reserved == 0);
+	CHECK(t.refused == 0);
 
 	const std::optional<Event> ev = l.wait(wait_ms);
 	REQUIRE(ev);
@@ -777,7 +777,7 @@ TEST_CASE("signal: malformed events are refused and send nothing",
 	t.size = sizeof(t) + 4;
 	CHECK(ioctl_err(w.fd(), KUIPC_SIGNAL_TRIGGER, &t) == EINVAL);
 	for (const auto field : {&Trigger::delivered, &Trigger::gone,
-				 &Trigger::failed, &Trigger::reserved}) {
+				 &Trigger::failed, &Trigger::refused}) {
 		t = ks::make_trigger(1);
 		t.*field = 1;
 		INFO("trigger " << ks::to_string(t));
@@ -1246,6 +1246,206 @@ TEST_CASE("signal: root in a new user namespace is refused what needs a capabili
 	peer.go();
 	CHECK(other.reap() == 0);
 	CHECK(peer.reap() == 0);
+}
+
+TEST_CASE("signal: a registered process that returns to root is refused at every event, as kill(2) refuses",
+	  "[signal][permission]")
+{
+	const int signo = rt(6);
+	/* An unprivileged user other than nobody, which other tests use. */
+	constexpr uid_t user = 1000;
+
+	/*
+	 * The target: root's child running as a set-uid-root program does
+	 * before it returns to root (real and effective uid 1000, saved 0).
+	 */
+	Child target([signo](Child &c) {
+		ks::BlockedSignals blocked({signo});
+		ks::SignalFd sfd(blocked.set());
+		if (::setresuid(user, user, 0) != 0) {
+			c.ready(child_setup_failed);
+			return int{child_setup_failed};
+		}
+		c.ready();
+		if (!c.wait_go())
+			return int{child_setup_failed};
+		/* Signalled while it runs as uid 1000, as it agreed. */
+		const int first = expect_event(sfd, signo, 60, ::getppid());
+		if (first != child_ok || ::setresuid(0, 0, 0) != 0) {
+			c.ready(child_setup_failed);
+			return first != child_ok ? first : int{child_setup_failed};
+		}
+		c.ready();
+		if (!c.wait_go())
+			return int{child_setup_failed};
+		/* The event that came since is pending by now, or was refused. */
+		if (pending(signo)) {
+			c.ready(child_wrong_signal);
+			return int{child_wrong_signal};
+		}
+		/* Back to uid 1000: the registrant may signal it again. */
+		if (::setresuid(user, user, 0) != 0) {
+			c.ready(child_setup_failed);
+			return int{child_setup_failed};
+		}
+		c.ready();
+		return expect_event(sfd, signo, 62, ::getppid());
+	});
+	REQUIRE(target.wait_ready() == 0);
+	const pid_t tpid = target.pid();
+
+	/* The registrant: a process of uid 1000, which may signal it now. */
+	Child registrant([signo, tpid](Child &c) {
+		if (!drop_to(user, user)) {
+			c.ready(child_setup_failed);
+			return int{child_setup_failed};
+		}
+		try {
+			ks::Device d(O_RDONLY);
+			d.register_process(signo, tpid);
+			c.ready();
+			if (!c.wait_go())
+				return int{child_setup_failed};
+			/* What kill(2) says once the target is root again. */
+			const int err = ::kill(tpid, signo) == 0 ? 0 : errno;
+			c.ready(static_cast<unsigned char>(err));
+			if (!c.wait_go())
+				return int{child_setup_failed};
+			/* What GET_REG says of the registration then. */
+			Registration r{};
+			const int gerr = get_reg(d.fd(), r);
+			c.ready(static_cast<unsigned char>(gerr != 0 ? 255U : r.status));
+			/* Hold the registration until the test is done. */
+			return c.wait_go() ? 0 : int{child_setup_failed};
+		} catch (const kuipc::Error &e) {
+			c.ready(static_cast<unsigned char>(e.err()));
+			return int{child_setup_failed};
+		}
+	});
+	REQUIRE(registrant.wait_ready() == 0);
+
+	const Trigger t0 = trigger(60);
+	CHECK(t0.delivered == 1);
+	target.go();
+	REQUIRE(target.wait_ready() == 0);
+
+	/* Root again: uid 1000 may no longer signal it, by kill(2)... */
+	registrant.go();
+	CHECK(registrant.wait_ready() == EPERM);
+	/* ...nor through the registration it made before. */
+	const Stats before = stats();
+	const Trigger t1 = trigger(61);
+	CHECK(t1.delivered == 0);
+	CHECK(t1.gone == 0);
+	CHECK(t1.failed == 0);
+	CHECK(t1.refused == 1);
+	const Stats after = stats();
+	CHECK(after.delivered == before.delivered);
+	CHECK(after.refused == before.refused + 1);
+	CHECK(after.registrations == before.registrations);
+	registrant.go();
+	CHECK(registrant.wait_ready() == EPERM);
+	target.go();
+	REQUIRE(target.wait_ready() == 0);
+
+	/* The registration stayed: with the uids back, so are the signals. */
+	const Trigger t2 = trigger(62);
+	CHECK(t2.delivered == 1);
+	CHECK(t2.refused == 0);
+	CHECK(target.reap() == child_ok);
+	registrant.go();
+	CHECK(registrant.reap() == 0);
+}
+
+TEST_CASE("signal: one user stops at max_user_registrations with ENOSPC; other users do not",
+	  "[signal][permission]")
+{
+	const std::string param = kuipc::test::read_file(KUIPC_SIGNAL_USER_REGS_PATH);
+	const unsigned long limit = std::stoul(param);
+	CHECK(limit == KUIPC_SIGNAL_USER_REGS_DEFAULT);
+	const int signo = rt(7);
+	const uint32_t regs = stats().registrations;
+
+	/* A nobody process registers itself on limit files, then one more. */
+	Child full([signo, limit](Child &c) {
+		if (!drop_to(kuipc::test::nobody_uid, kuipc::test::nobody_gid)) {
+			c.ready(child_setup_failed);
+			return int{child_setup_failed};
+		}
+		ks::BlockedSignals blocked({signo});
+		std::vector<std::unique_ptr<ks::Device>> devs;
+		try {
+			for (unsigned long i = 0; i < limit; ++i) {
+				devs.push_back(std::make_unique<ks::Device>(O_RDONLY));
+				devs.back()->register_process(signo);
+			}
+		} catch (const kuipc::Error &e) {
+			c.ready(static_cast<unsigned char>(e.err()));
+			return int{child_setup_failed};
+		}
+		ks::Device extra(O_RDONLY);
+		c.ready(static_cast<unsigned char>(
+			register_err(extra.fd(), ks::make_registration(signo))));
+		/* A thread registration counts the same. */
+		c.ready(static_cast<unsigned char>(register_err(
+			extra.fd(),
+			ks::make_registration(signo, 0, KUIPC_SIGNAL_REG_THREAD))));
+		if (!c.wait_go())
+			return int{child_setup_failed};
+		/* One closed: room for one again. */
+		devs.pop_back();
+		c.ready(static_cast<unsigned char>(
+			register_err(extra.fd(), ks::make_registration(signo))));
+		return c.wait_go() ? 0 : int{child_setup_failed};
+	});
+	REQUIRE(full.wait_ready() == ENOSPC);
+	CHECK(full.wait_ready() == ENOSPC);
+	CHECK(stats().registrations == regs + limit);
+
+	/* Another user, and root, are not affected. */
+	CHECK(kuipc::test::run_as(1000, 1000, [signo] {
+		      ks::BlockedSignals blocked({signo});
+		      ks::Device d(O_RDONLY);
+		      return register_err(d.fd(), ks::make_registration(signo));
+	      }) == 0);
+	{
+		ks::Listener l(signo);
+		CHECK(stats().registrations == regs + limit + 1);
+	}
+
+	full.go();
+	CHECK(full.wait_ready() == 0);
+	CHECK(stats().registrations == regs + limit);
+	full.go();
+	CHECK(full.reap() == 0);
+	CHECK(stats().registrations == regs);
+}
+
+TEST_CASE("signal: GET_STATS of the older 40-byte struct still works and writes 40 bytes",
+	  "[signal]")
+{
+	const Stats now = stats();
+	std::array<unsigned char, sizeof(Stats)> buf{};
+	buf.fill(0xab);
+	const uint32_t size = KUIPC_SIGNAL_STATS_SIZE_V0;
+	std::memcpy(buf.data(), &size, sizeof(size));
+	ks::Device d(O_RDONLY);
+	REQUIRE(ioctl_err(d.fd(), KUIPC_SIGNAL_GET_STATS_V0, buf.data()) == 0);
+	Stats old{};
+	std::memcpy(&old, buf.data(), KUIPC_SIGNAL_STATS_SIZE_V0);
+	CHECK(old.size == KUIPC_SIGNAL_STATS_SIZE_V0);
+	CHECK(old.registrations == now.registrations);
+	CHECK(old.events == now.events);
+	CHECK(old.delivered == now.delivered);
+	/* Not a byte past the old struct. */
+	for (size_t i = KUIPC_SIGNAL_STATS_SIZE_V0; i < buf.size(); ++i)
+		CHECK(buf.at(i) == 0xab);
+	/* The size must match the command's. */
+	std::memcpy(buf.data(), &now.size, sizeof(now.size));
+	CHECK(ioctl_err(d.fd(), KUIPC_SIGNAL_GET_STATS_V0, buf.data()) == EINVAL);
+	Stats st{};
+	st.size = KUIPC_SIGNAL_STATS_SIZE_V0;
+	CHECK(ioctl_err(d.fd(), KUIPC_SIGNAL_GET_STATS, &st) == EINVAL);
 }
 
 TEST_CASE("signal: an open file pins the module; unload removes the node",

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/ip.h>
 #include <netinet/udp.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -44,6 +45,8 @@ constexpr std::uint16_t default_port = KUIPC_UDP_DEFAULT_PORT;
 constexpr int timeout_ms = 10000;
 constexpr std::uint64_t hdr_size = KUIPC_UDP_HDR_SIZE;
 constexpr std::uint64_t stats_reply_size = hdr_size + sizeof(kuipc_udp_stats);
+/* A STATS request carries zero padding: it is as long as its reply. */
+constexpr std::uint64_t stats_request_size = hdr_size + KUIPC_UDP_STATS_PAD;
 
 const std::string module_name = KUIPC_UDP_MODULE_NAME;
 
@@ -230,11 +233,12 @@ std::uint64_t udp_mib(const std::string &name)
 }
 
 /*
- * A UDP datagram from 127.0.0.1:sport to the module, made by hand: the
+ * A UDP datagram from saddr:sport to the module, made by hand: the
  * 8-byte UDP header with the right length and checksum, then payload. The
  * tests then get a field of it wrong and send it with RawUdp.
  */
-std::string udp_datagram(std::uint16_t sport, const std::string &payload)
+std::string udp_datagram(std::uint16_t sport, const std::string &payload,
+			 std::uint32_t saddr = KUIPC_UDP_ADDR)
 {
 	udphdr h{};
 	h.source = htons(sport);
@@ -244,9 +248,10 @@ std::string udp_datagram(std::uint16_t sport, const std::string &payload)
 	std::memcpy(d.data(), &h, sizeof(h));
 	d += payload;
 
-	/* RFC 768: over the IPv4 pseudo header (both addresses 127.0.0.1,
-	 * protocol, UDP length) and the datagram, in 16-bit words. */
-	std::uint32_t sum = 2 * ((KUIPC_UDP_ADDR >> 16) + (KUIPC_UDP_ADDR & 0xffff)) +
+	/* RFC 768: over the IPv4 pseudo header (source saddr, destination
+	 * 127.0.0.1, protocol, UDP length) and the datagram, in 16-bit words. */
+	std::uint32_t sum = (saddr >> 16) + (saddr & 0xffff) +
+			    (KUIPC_UDP_ADDR >> 16) + (KUIPC_UDP_ADDR & 0xffff) +
 			    IPPROTO_UDP + static_cast<std::uint32_t>(d.size());
 	for (size_t i = 0; i < d.size(); i += 2) {
 		const auto hi = static_cast<unsigned char>(d[i]);
@@ -351,13 +356,116 @@ void check_dropped_by_kernel(const std::function<std::string(std::uint16_t)> &ma
 
 	const Stats s1 = c.stats();
 	CHECK(s1.requests == s0.requests + 1);
-	CHECK(s1.rx_bytes == s0.rx_bytes + hdr_size);
+	CHECK(s1.rx_bytes == s0.rx_bytes + stats_request_size);
 	CHECK(s1.replies == s0.replies + 1);
 	CHECK(s1.dropped == s0.dropped);
 	CHECK(s1.rejected == s0.rejected);
 	CHECK(s1.send_errors == s0.send_errors);
 	CHECK_FALSE(receive_on(replies.fd.get(), 0).has_value());
 	CHECK(c.echo("served as before") == "served as before");
+}
+
+/*
+ * A raw IPv4 socket that writes the IP header too (IP_HDRINCL): the test
+ * chooses the source address, so it can be one that is not loopback.
+ */
+class RawIp {
+public:
+	RawIp() : fd_(::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW))
+	{
+		if (!fd_)
+			kuipc::throw_errno("socket(AF_INET, SOCK_RAW, IPPROTO_RAW)");
+	}
+
+	/* An IPv4 packet saddr -> 127.0.0.1 around the UDP datagram d. */
+	void send(std::uint32_t saddr, const std::string &d)
+	{
+		iphdr ip{};
+		ip.version = 4;
+		ip.ihl = sizeof(ip) / 4;
+		ip.ttl = 64;
+		ip.protocol = IPPROTO_UDP;
+		/* The kernel fills in the total length, id and checksum. */
+		ip.saddr = htonl(saddr);
+		ip.daddr = htonl(KUIPC_UDP_ADDR);
+		std::string packet(sizeof(ip), '\0');
+		std::memcpy(packet.data(), &ip, sizeof(ip));
+		packet += d;
+		sockaddr_in sa{};
+		sa.sin_family = AF_INET;
+		sa.sin_addr.s_addr = htonl(KUIPC_UDP_ADDR);
+		// NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
+		const auto *to = reinterpret_cast<const sockaddr *>(&sa);
+		const ssize_t n =
+			::sendto(fd_.get(), packet.data(), packet.size(), 0, to, sizeof(sa));
+		if (n < 0)
+			kuipc::throw_errno("sendto raw IP");
+		if (static_cast<size_t>(n) != packet.size())
+			kuipc::throw_err(EIO, "short raw send");
+	}
+
+private:
+	kuipc::Fd fd_;
+};
+
+/*
+ * Sets /proc/sys/net/ipv4/conf/<dev>/route_localnet for its lifetime and
+ * puts the old value back: the setting (kube-proxy's) under which packets
+ * from other hosts may be routed to 127.0.0.0/8.
+ */
+class RouteLocalnet {
+public:
+	explicit RouteLocalnet(const std::string &dev)
+		: path_("/proc/sys/net/ipv4/conf/" + dev + "/route_localnet"),
+		  old_(kuipc::test::read_file(path_))
+	{
+		const int err = kuipc::test::write_file(path_, "1\n");
+		if (err != 0)
+			kuipc::throw_err(err, "write " + path_);
+	}
+	RouteLocalnet(const RouteLocalnet &) = delete;
+	RouteLocalnet &operator=(const RouteLocalnet &) = delete;
+	RouteLocalnet(RouteLocalnet &&) = delete;
+	RouteLocalnet &operator=(RouteLocalnet &&) = delete;
+	~RouteLocalnet() { (void)kuipc::test::write_file(path_, old_); }
+
+private:
+	std::string path_;
+	std::string old_;
+};
+
+/*
+ * Send request from fd to the module, then an ECHO marker, and return the
+ * datagrams that arrive before the marker's reply: the replies to request
+ * (the module answers in order). Empty when it got none.
+ */
+std::vector<std::string> replies_to(int fd, const std::string &request)
+{
+	sockaddr_in sa{};
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons(default_port);
+	sa.sin_addr.s_addr = htonl(KUIPC_UDP_ADDR);
+	// NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
+	const auto *to = reinterpret_cast<const sockaddr *>(&sa);
+	const std::string marker =
+		kuipc::udp::encode_request(KUIPC_UDP_OP_ECHO, 0xfeedU, "marker");
+	for (const std::string *d : {&request, &marker}) {
+		if (::sendto(fd, d->data(), d->size(), 0, to, sizeof(sa)) !=
+		    static_cast<ssize_t>(d->size()))
+			kuipc::throw_errno("sendto");
+	}
+	std::vector<std::string> out;
+	for (;;) {
+		std::optional<std::string> r = receive_on(fd, timeout_ms);
+		if (!r)
+			kuipc::throw_err(ETIMEDOUT, "no reply to the marker");
+		const Reply rep = kuipc::udp::decode_reply(*r);
+		if (rep.seq == 0xfeedU && rep.op == KUIPC_UDP_OP_ECHO &&
+		    rep.payload == "marker")
+			break;
+		out.push_back(*r);
+	}
+	return out;
 }
 
 } // namespace
@@ -407,7 +515,7 @@ TEST_CASE("udp: STATS counts every request, reply and byte exactly", "[udp]")
 	 * its reply: s0's reply shows up in s1. */
 	CHECK(s1.requests - s0.requests == sizes.size() + 1);
 	CHECK(s1.replies - s0.replies == sizes.size() + 1);
-	CHECK(s1.rx_bytes - s0.rx_bytes == echo_bytes + hdr_size);
+	CHECK(s1.rx_bytes - s0.rx_bytes == echo_bytes + stats_request_size);
 	CHECK(s1.tx_bytes - s0.tx_bytes == echo_bytes + stats_reply_size);
 	CHECK(s1.dropped == s0.dropped);
 	CHECK(s1.rejected == s0.rejected);
@@ -464,9 +572,26 @@ TEST_CASE("udp: malformed requests are answered with an error status and counted
 		{"op 0x7f",
 		 [&](std::string &d) { hdr_at(d, offsetof(kuipc_udp_hdr, op)) = 0x7f; },
 		 0x7f, EOPNOTSUPP},
-		{"STATS with a payload",
+		{"STATS with a payload that is not its padding",
 		 [&](std::string &d) {
 			 hdr_at(d, offsetof(kuipc_udp_hdr, op)) = KUIPC_UDP_OP_STATS;
+		 },
+		 KUIPC_UDP_OP_STATS, EINVAL},
+		{"STATS without padding (16 bytes, shorter than its reply)",
+		 [&](std::string &d) {
+			 d.resize(hdr_size);
+			 hdr_at(d, offsetof(kuipc_udp_hdr, op)) = KUIPC_UDP_OP_STATS;
+			 hdr_at(d, offsetof(kuipc_udp_hdr, len) + 3) = 0;
+		 },
+		 KUIPC_UDP_OP_STATS, EINVAL},
+		{"STATS with padding that is not zero",
+		 [&](std::string &d) {
+			 d.resize(hdr_size);
+			 d += std::string(KUIPC_UDP_STATS_PAD, '\0');
+			 d.back() = 1;
+			 hdr_at(d, offsetof(kuipc_udp_hdr, op)) = KUIPC_UDP_OP_STATS;
+			 hdr_at(d, offsetof(kuipc_udp_hdr, len) + 3) =
+				 static_cast<char>(KUIPC_UDP_STATS_PAD);
 		 },
 		 KUIPC_UDP_OP_STATS, EINVAL},
 	};
@@ -491,7 +616,7 @@ TEST_CASE("udp: malformed requests are answered with an error status and counted
 		CHECK(s1.dropped == s0.dropped);
 		CHECK(s1.requests == s0.requests + 2);
 		CHECK(s1.replies == s0.replies + 2);
-		CHECK(s1.rx_bytes == s0.rx_bytes + d.size() + hdr_size);
+		CHECK(s1.rx_bytes == s0.rx_bytes + d.size() + stats_request_size);
 		CHECK(s1.tx_bytes == s0.tx_bytes + stats_reply_size + hdr_size);
 	}
 	CHECK(c.echo("served as before") == "served as before");
@@ -526,7 +651,7 @@ TEST_CASE("udp: datagrams that are not requests are dropped without a reply and 
 		CHECK(s1.rejected == s0.rejected);
 		CHECK(s1.requests == s0.requests + 1 + static_cast<unsigned>(polls));
 		CHECK(s1.rx_bytes == s0.rx_bytes + datagram.size() +
-					     hdr_size * static_cast<unsigned>(polls));
+					     stats_request_size * static_cast<unsigned>(polls));
 		CHECK(s1.replies == s0.replies + static_cast<unsigned>(polls));
 		/* Any reply to the bad datagram would have been sent before the
 		 * STATS reply that counted it, so it would be queued by now (or
@@ -616,7 +741,7 @@ TEST_CASE("udp: bytes past the UDP length are cut off before the module reads",
 	CHECK(r.payload == "abc");
 	Stats s1 = c.stats();
 	CHECK(s1.requests == s0.requests + 2);
-	CHECK(s1.rx_bytes == s0.rx_bytes + req.size() + hdr_size);
+	CHECK(s1.rx_bytes == s0.rx_bytes + req.size() + stats_request_size);
 	CHECK(s1.rejected == s0.rejected);
 	CHECK(s1.dropped == s0.dropped);
 
@@ -635,7 +760,7 @@ TEST_CASE("udp: bytes past the UDP length are cut off before the module reads",
 	CHECK(r.payload.empty());
 	s1 = c.stats();
 	CHECK(s1.requests == s0.requests + 2);
-	CHECK(s1.rx_bytes == s0.rx_bytes + req.size() - 1 + hdr_size);
+	CHECK(s1.rx_bytes == s0.rx_bytes + req.size() - 1 + stats_request_size);
 	CHECK(s1.rejected == s0.rejected + 1);
 	CHECK(s1.dropped == s0.dropped);
 	CHECK_FALSE(receive_on(replies.fd.get(), 0).has_value());
@@ -659,7 +784,7 @@ TEST_CASE("udp: a request from source port 0 gets no reply and counts a send err
 	CHECK(s1.send_errors == s0.send_errors + 1);
 	CHECK(s1.requests == s0.requests + 1 + static_cast<unsigned>(polls));
 	CHECK(s1.replies == s0.replies + static_cast<unsigned>(polls));
-	CHECK(s1.rx_bytes == s0.rx_bytes + req.size() + hdr_size * static_cast<unsigned>(polls));
+	CHECK(s1.rx_bytes == s0.rx_bytes + req.size() + stats_request_size * static_cast<unsigned>(polls));
 	CHECK(s1.tx_bytes == s0.tx_bytes + stats_reply_size * static_cast<unsigned>(polls));
 	CHECK(s1.dropped == s0.dropped);
 	CHECK(s1.rejected == s0.rejected);
@@ -688,7 +813,7 @@ TEST_CASE("udp: the largest ECHO with len one off its payload gets EBADMSG and n
 		const Stats s1 = c.stats();
 		CHECK(s1.rejected == s0.rejected + 1);
 		CHECK(s1.requests == s0.requests + 2);
-		CHECK(s1.rx_bytes == s0.rx_bytes + KUIPC_UDP_DGRAM_MAX + hdr_size);
+		CHECK(s1.rx_bytes == s0.rx_bytes + KUIPC_UDP_DGRAM_MAX + stats_request_size);
 		CHECK(s1.tx_bytes == s0.tx_bytes + stats_reply_size + hdr_size);
 		CHECK(s1.dropped == s0.dropped);
 	}
@@ -786,7 +911,7 @@ TEST_CASE("udp: several clients at once each get only their own replies",
 	CHECK(s1.rejected == s0.rejected);
 	CHECK(s1.send_errors == s0.send_errors);
 	CHECK((s1.rx_bytes - s0.rx_bytes) + (s1.tx_bytes - s0.tx_bytes) ==
-	      bytes + hdr_size + stats_reply_size);
+	      bytes + stats_request_size + stats_reply_size);
 }
 
 TEST_CASE("udp: loading while the port is taken fails with EADDRINUSE and says why",
@@ -1063,4 +1188,78 @@ TEST_CASE("udp: root in a new user namespace is refused what needs a capability 
 	const Stats s1 = c.stats();
 	CHECK(s1.requests == s0.requests + 3);
 	CHECK(s1.rejected == s0.rejected);
+}
+
+TEST_CASE("udp: no reply is longer than the request it answers, for every kind of request",
+	  "[udp][badinput]")
+{
+	const Bound b = bind_port(KUIPC_UDP_ADDR, 0);
+	REQUIRE(b.err == 0);
+	const auto with = [](std::string d, size_t off, char v) {
+		d.at(off) = v;
+		return d;
+	};
+	const std::string echo = kuipc::udp::encode_request(KUIPC_UDP_OP_ECHO, 1, "abc");
+	const std::string stats = kuipc::udp::encode_stats_request(2);
+	const std::vector<std::pair<const char *, std::string>> cases = {
+		{"ECHO of 0 bytes", kuipc::udp::encode_request(KUIPC_UDP_OP_ECHO, 3, "")},
+		{"ECHO of 3 bytes", echo},
+		{"ECHO of 1000 bytes",
+		 kuipc::udp::encode_request(KUIPC_UDP_OP_ECHO, 4, pattern(1000, 4))},
+		{"STATS as the client sends it", stats},
+		{"STATS without padding",
+		 kuipc::udp::encode_request(KUIPC_UDP_OP_STATS, 5, "")},
+		{"version 0", with(echo, offsetof(kuipc_udp_hdr, version), 0)},
+		{"status set", with(echo, offsetof(kuipc_udp_hdr, status) + 1, 1)},
+		{"len off by one", with(echo, offsetof(kuipc_udp_hdr, len) + 3, 4)},
+		{"unknown op", with(echo, offsetof(kuipc_udp_hdr, op), 0x7f)},
+		{"a reply", with(echo, offsetof(kuipc_udp_hdr, op),
+				 static_cast<char>(KUIPC_UDP_OP_ECHO | KUIPC_UDP_OP_REPLY))},
+		{"padded STATS, op 0", with(stats, offsetof(kuipc_udp_hdr, op), 0)},
+	};
+	for (const auto &[what, request] : cases) {
+		INFO(what << ", " << request.size() << " bytes");
+		const std::vector<std::string> replies = replies_to(b.fd.get(), request);
+		CHECK(replies.size() <= 1);
+		for (const std::string &r : replies)
+			CHECK(r.size() <= request.size());
+	}
+}
+
+TEST_CASE("udp: a datagram whose source is not loopback gets no reply, route_localnet or not",
+	  "[udp][permission]")
+{
+	/* 10.0.0.1 stands for a host outside: with route_localnet=1 (as
+	 * kube-proxy sets it) its packets to 127.0.0.1 are routed in. */
+	constexpr std::uint32_t outside = 0x0a000001U;
+	constexpr std::uint16_t sport = 40001;
+	const RouteLocalnet localnet("lo");
+	Client c(default_port, timeout_ms);
+	RawIp raw;
+	const std::string echo =
+		kuipc::udp::encode_request(KUIPC_UDP_OP_ECHO, 7, pattern(100, 7));
+	const std::string stats = kuipc::udp::encode_stats_request(8);
+	const Stats s0 = c.stats();
+
+	raw.send(outside, udp_datagram(sport, echo, outside));
+	raw.send(outside, udp_datagram(sport, stats, outside));
+	int polls = 0;
+	const Stats s1 = stats_when(
+		c, [&](const Stats &s) {
+			return s.requests >= s0.requests + 2 + static_cast<unsigned>(polls);
+		},
+		polls);
+	const auto n = static_cast<unsigned>(polls);
+	REQUIRE(s1.requests == s0.requests + 2 + n);
+	/* Only this client's STATS requests were answered. */
+	CHECK(s1.replies == s0.replies + n);
+	CHECK(s1.send_errors == s0.send_errors);
+	CHECK(s1.tx_bytes == s0.tx_bytes + stats_reply_size * n);
+	/* Counted as foreign, and as nothing else. */
+	CHECK(s1.foreign == s0.foreign + 2);
+	CHECK(s1.dropped == s0.dropped);
+	CHECK(s1.rejected == s0.rejected);
+	CHECK(s1.rx_bytes == s0.rx_bytes + echo.size() + stats.size() +
+				     stats_request_size * n);
+	CHECK(c.echo("served as before") == "served as before");
 }

@@ -69,7 +69,8 @@ int cmd_demo(std::uint16_t port, int timeout_ms)
 	demo::note("status " + std::to_string(r.status) + ": " +
 		   std::generic_category().message(r.status));
 
-	demo::note("4. STATS: the module's counters, this request included");
+	demo::note("4. STATS (padded to its reply's size): the module's counters, "
+		   "this request included");
 	(void)c.stats();
 	demo::end();
 	return 0;

@@ -18,7 +18,8 @@
 namespace kuipc::udp {
 
 static_assert(sizeof(kuipc_udp_hdr) == KUIPC_UDP_HDR_SIZE);
-static_assert(sizeof(kuipc_udp_stats) == 7 * sizeof(std::uint64_t));
+static_assert(sizeof(kuipc_udp_stats) == 8 * sizeof(std::uint64_t));
+static_assert(sizeof(kuipc_udp_stats) == KUIPC_UDP_STATS_PAD);
 
 namespace {
 
@@ -88,6 +89,12 @@ std::string encode_request(std::uint8_t op, std::uint32_t seq, std::string_view 
 	return out;
 }
 
+std::string encode_stats_request(std::uint32_t seq)
+{
+	return encode_request(KUIPC_UDP_OP_STATS, seq,
+			      std::string(KUIPC_UDP_STATS_PAD, '\0'));
+}
+
 Reply decode_reply(std::string_view datagram)
 {
 	if (datagram.size() < sizeof(kuipc_udp_hdr))
@@ -126,6 +133,7 @@ Stats decode_stats(std::string_view payload)
 	s.send_errors = be64toh(st.send_errors);
 	s.rx_bytes = be64toh(st.rx_bytes);
 	s.tx_bytes = be64toh(st.tx_bytes);
+	s.foreign = be64toh(st.foreign);
 	return s;
 }
 
@@ -137,7 +145,8 @@ std::string to_string(const Stats &s)
 	       " rejected=" + std::to_string(s.rejected) +
 	       " send_errors=" + std::to_string(s.send_errors) +
 	       " rx_bytes=" + std::to_string(s.rx_bytes) +
-	       " tx_bytes=" + std::to_string(s.tx_bytes);
+	       " tx_bytes=" + std::to_string(s.tx_bytes) +
+	       " foreign=" + std::to_string(s.foreign);
 }
 
 std::string op_name(std::uint8_t op)
@@ -318,7 +327,9 @@ std::string Client::echo(std::string_view payload)
 
 Stats Client::stats()
 {
-	const Reply r = call(KUIPC_UDP_OP_STATS, {});
+	const std::uint32_t seq = next_seq();
+	send_datagram(encode_stats_request(seq));
+	const Reply r = wait_reply(seq);
 	if (r.status != 0)
 		throw_err(r.status, "STATS seq " + std::to_string(r.seq) +
 					    " refused by " + endpoint(port_));

@@ -32,10 +32,18 @@ struct Stats {
 	std::uint64_t send_errors = 0;
 	std::uint64_t rx_bytes = 0;
 	std::uint64_t tx_bytes = 0;
+	std::uint64_t foreign = 0;
 };
 
 /* Encode a request datagram: header (len = payload size) + payload. */
 std::string encode_request(std::uint8_t op, std::uint32_t seq, std::string_view payload);
+
+/*
+ * A STATS request: its payload is KUIPC_UDP_STATS_PAD zero bytes, so that
+ * it is as long as its reply (the module never answers with more bytes
+ * than it got).
+ */
+std::string encode_stats_request(std::uint32_t seq);
 
 /*
  * Decode a reply datagram. Throws kuipc::Error(EBADMSG) when it is not a

@@ -44,9 +44,19 @@ TEST_CASE("signal: ABI structs have one layout on every architecture",
 	STATIC_REQUIRE(offsetof(kuipc_signal_reg, delivered) == 24);
 	STATIC_REQUIRE(sizeof(kuipc_signal_trigger) == 24);
 	STATIC_REQUIRE(offsetof(kuipc_signal_trigger, value) == 4);
-	STATIC_REQUIRE(sizeof(kuipc_signal_stats) == 40);
+	STATIC_REQUIRE(offsetof(kuipc_signal_trigger, refused) == 20);
+	STATIC_REQUIRE(sizeof(kuipc_signal_stats) == 48);
 	STATIC_REQUIRE(offsetof(kuipc_signal_stats, events) == 8);
 	STATIC_REQUIRE(offsetof(kuipc_signal_stats, failed) == 32);
+	/* The struct grew at its end; the old size keeps its own number. */
+	STATIC_REQUIRE(offsetof(kuipc_signal_stats, refused) ==
+		       KUIPC_SIGNAL_STATS_SIZE_V0);
+	STATIC_REQUIRE(_IOC_SIZE(KUIPC_SIGNAL_GET_STATS_V0) ==
+		       KUIPC_SIGNAL_STATS_SIZE_V0);
+	STATIC_REQUIRE(_IOC_NR(KUIPC_SIGNAL_GET_STATS_V0) ==
+		       _IOC_NR(KUIPC_SIGNAL_GET_STATS));
+	STATIC_REQUIRE(_IOC_DIR(KUIPC_SIGNAL_GET_STATS_V0) ==
+		       _IOC_DIR(KUIPC_SIGNAL_GET_STATS));
 	/* The size of each struct is part of its ioctl number. */
 	STATIC_REQUIRE(_IOC_SIZE(KUIPC_SIGNAL_REGISTER) == sizeof(kuipc_signal_reg));
 	STATIC_REQUIRE(_IOC_SIZE(KUIPC_SIGNAL_GET_REG) == sizeof(kuipc_signal_reg));
@@ -85,7 +95,7 @@ TEST_CASE("signal: arguments are built with their sizes and zeroed fields",
 	CHECK(t.delivered == 0);
 	CHECK(t.gone == 0);
 	CHECK(t.failed == 0);
-	CHECK(t.reserved == 0);
+	CHECK(t.refused == 0);
 }
 
 TEST_CASE("signal: signal numbers follow the kernel's real-time range",
@@ -169,8 +179,9 @@ TEST_CASE("signal: structs, events and ioctl commands print like strace",
 	st.events = 5;
 	st.delivered = 4;
 	st.failed = 1;
-	CHECK(ks::to_string(st) == "{size=40, registrations=1, events=5, "
-				   "delivered=4, gone=0, failed=1}");
+	st.refused = 2;
+	CHECK(ks::to_string(st) == "{size=48, registrations=1, events=5, "
+				   "delivered=4, gone=0, failed=1, refused=2}");
 
 	ks::Event ev;
 	ev.signo = 34;

@@ -164,6 +164,7 @@ TEST_CASE("udp: decode_stats reads big-endian counters of the exact size", "[udp
 	st.send_errors = htobe64(5);
 	st.rx_bytes = htobe64(0x0102030405060708ULL);
 	st.tx_bytes = htobe64(7);
+	st.foreign = htobe64(8);
 	std::string p(sizeof(st), '\0');
 	std::memcpy(p.data(), &st, sizeof(st));
 	const auto s = kuipc::udp::decode_stats(p);
@@ -174,8 +175,19 @@ TEST_CASE("udp: decode_stats reads big-endian counters of the exact size", "[udp
 	CHECK(s.send_errors == 5);
 	CHECK(s.rx_bytes == 0x0102030405060708ULL);
 	CHECK(s.tx_bytes == 7);
+	CHECK(s.foreign == 8);
 	CHECK_THROWS_AS(kuipc::udp::decode_stats(p + "x"), kuipc::Error);
 	CHECK_THROWS_AS(kuipc::udp::decode_stats(""), kuipc::Error);
+}
+
+TEST_CASE("udp: a STATS request is padded with zeros to the size of its reply",
+	  "[udp][host]")
+{
+	const std::string d = kuipc::udp::encode_stats_request(5);
+	CHECK(d.size() == KUIPC_UDP_HDR_SIZE + sizeof(kuipc_udp_stats));
+	CHECK(d == kuipc::udp::encode_request(KUIPC_UDP_OP_STATS, 5,
+					       std::string(KUIPC_UDP_STATS_PAD, '\0')));
+	CHECK(kuipc::udp::describe(d).rfind("{STATS seq=5 len=64}", 0) == 0);
 }
 
 TEST_CASE("udp: describe shows header fields and a printable payload", "[udp][host]")
@@ -190,8 +202,8 @@ TEST_CASE("udp: describe shows header fields and a printable payload", "[udp][ho
 	std::string p(sizeof(st), '\0');
 	std::memcpy(p.data(), &st, sizeof(st));
 	CHECK(kuipc::udp::describe(reply_bytes(KUIPC_UDP_OP_STATS, 0, 9, p)) ==
-	      "{STATS|REPLY seq=9 status=0 len=56} requests=3 replies=0 dropped=0 "
-	      "rejected=0 send_errors=0 rx_bytes=0 tx_bytes=0");
+	      "{STATS|REPLY seq=9 status=0 len=64} requests=3 replies=0 dropped=0 "
+	      "rejected=0 send_errors=0 rx_bytes=0 tx_bytes=0 foreign=0");
 	CHECK(kuipc::udp::op_name(0x42) == "op 66");
 }
 

@@ -45,8 +45,27 @@
  * Registering a process other than one's own needs the right to send it a
  * signal, as kill(2) checks it: same real or effective uid as the
  * target's real or saved uid, or CAP_KILL; else EPERM (and EPERM for a
- * kernel thread). A pid that names no process (or a thread, not a
- * process) is ESRCH.
+ * kernel thread). A security module (LSM) may refuse it too, with its own
+ * errno. A pid that names no process (or a thread, not a process) is
+ * ESRCH.
+ *
+ * The right is checked again at every event, with the credentials the
+ * registrant had at REGISTER (kept by the registration): a target whose
+ * uids changed since (a set-uid program that went back to root) no
+ * longer receives the signals of a registrant that kill(2) would refuse.
+ * Events skip such a registration and count it in
+ * kuipc_signal_trigger.refused; GET_REG reports status EPERM. It is
+ * signalled again if the target's uids come back. A registration of the
+ * caller's own process or thread is exempt from the uid rule (as kill(2)
+ * lets a process signal itself), and so is one made with CAP_KILL over
+ * the target's user namespace.
+ *
+ * One user (real uid of the registrant) holds at most
+ * max_user_registrations registrations at once, a module parameter
+ * (KUIPC_SIGNAL_USER_REGS_PATH, read-only once loaded, default
+ * KUIPC_SIGNAL_USER_REGS_DEFAULT); one more REGISTER is ENOSPC, as
+ * inotify_add_watch(2) and epoll_ctl(2) answer at their per-user limits.
+ * Root is counted like any user.
  *
  * Every struct carries its own size: the caller sets .size to the sizeof()
  * it was compiled with and the module refuses any other value with EINVAL.
@@ -64,6 +83,13 @@
 #define KUIPC_SIGNAL_NAME		"kuipc_signal"
 #define KUIPC_SIGNAL_PATH		"/dev/" KUIPC_SIGNAL_NAME
 #define KUIPC_SIGNAL_MODE		0644
+
+/* The per-user limit on registrations: parameter, its file, default. */
+#define KUIPC_SIGNAL_USER_REGS_PARAM	"max_user_registrations"
+#define KUIPC_SIGNAL_USER_REGS_PATH \
+	"/sys/module/" KUIPC_SIGNAL_NAME "/parameters/" \
+	KUIPC_SIGNAL_USER_REGS_PARAM
+#define KUIPC_SIGNAL_USER_REGS_DEFAULT	128
 
 /*
  * The real-time signals as the kernel numbers them (SIGRTMIN, SIGRTMAX of
@@ -95,7 +121,8 @@
  *		not with KUIPC_SIGNAL_REG_THREAD). GET_REG: the registered
  *		process (or thread) id in the caller's pid namespace, 0 if it
  *		is not visible there.
- * @status:	GET_REG: 0 while events reach it, ESRCH once it is gone.
+ * @status:	GET_REG: 0 while events reach it, ESRCH once it is gone,
+ *		EPERM while its registrant may not signal the target.
  *		REGISTER: must be zero.
  * @reserved:	must be zero; zero on output
  * @delivered:	GET_REG: signals queued through this registration.
@@ -120,8 +147,9 @@ struct kuipc_signal_reg {
  *		thread) has exited or exec'd
  * @failed:	out: signals the kernel refused to queue (the receiver is
  *		over RLIMIT_SIGPENDING)
- * @reserved:	in: must be zero; out: zero
- * The other out fields must be zero on input.
+ * @refused:	out: registrations skipped because their registrant may
+ *		no longer signal the target (was @reserved, always zero)
+ * The out fields must be zero on input.
  */
 struct kuipc_signal_trigger {
 	__u32 size;
@@ -129,7 +157,7 @@ struct kuipc_signal_trigger {
 	__u32 delivered;
 	__u32 gone;
 	__u32 failed;
-	__u32 reserved;
+	__u32 refused;
 };
 
 /**
@@ -140,6 +168,14 @@ struct kuipc_signal_trigger {
  * @delivered:		signals queued since load
  * @gone:		registrations skipped as gone, summed over events
  * @failed:		signals the kernel refused, since load
+ * @refused:		registrations skipped because the registrant may no
+ *			longer signal the target, summed over events
+ *
+ * The struct grew @refused at its end. The size is part of an ioctl
+ * number, so a caller built with the older 40-byte struct
+ * (KUIPC_SIGNAL_STATS_SIZE_V0) still calls KUIPC_SIGNAL_GET_STATS_V0, the
+ * number KUIPC_SIGNAL_GET_STATS had then, with .size 40, and gets the
+ * fields it knows. .size must match the command's size, else EINVAL.
  */
 struct kuipc_signal_stats {
 	__u32 size;
@@ -148,7 +184,10 @@ struct kuipc_signal_stats {
 	__u64 delivered;
 	__u64 gone;
 	__u64 failed;
+	__u64 refused;
 };
+
+#define KUIPC_SIGNAL_STATS_SIZE_V0	40
 
 /*
  * 0xE2 is unused in Documentation/userspace-api/ioctl/ioctl-number.rst;
@@ -156,7 +195,10 @@ struct kuipc_signal_stats {
  */
 #define KUIPC_SIGNAL_IOC_MAGIC		0xE2
 
-/* Register this file: EBUSY if it already is (UNREGISTER first). */
+/*
+ * Register this file: EBUSY if it already is (UNREGISTER first), ENOSPC
+ * if the caller's user holds max_user_registrations already.
+ */
 #define KUIPC_SIGNAL_REGISTER \
 	_IOW(KUIPC_SIGNAL_IOC_MAGIC, 0x30, struct kuipc_signal_reg)
 /* End this file's registration; ENOENT if there is none. */
@@ -171,5 +213,9 @@ struct kuipc_signal_stats {
 /* Read the state and counters (caller sets .size). */
 #define KUIPC_SIGNAL_GET_STATS \
 	_IOWR(KUIPC_SIGNAL_IOC_MAGIC, 0x34, struct kuipc_signal_stats)
+/* The same for the 40-byte struct: GET_STATS before @refused was added. */
+#define KUIPC_SIGNAL_GET_STATS_V0 \
+	_IOC(_IOC_READ | _IOC_WRITE, KUIPC_SIGNAL_IOC_MAGIC, 0x34, \
+	     KUIPC_SIGNAL_STATS_SIZE_V0)
 
 #endif /* _UAPI_KUIPC_SIGNAL_H */

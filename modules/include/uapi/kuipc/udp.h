@@ -5,7 +5,17 @@
  * The module owns a kernel UDP socket bound to 127.0.0.1 on the port given
  * by its "port" parameter (KUIPC_UDP_PORT_MIN..KUIPC_UDP_PORT_MAX, default
  * KUIPC_UDP_DEFAULT_PORT; anything else fails the load with EINVAL, a port
- * already bound fails it with EADDRINUSE). Any local user may send to it.
+ * already bound fails it with EADDRINUSE). Any local user may send to it;
+ * nothing else may:
+ *  - the socket is bound to the loopback device too: a packet that arrives
+ *    on any other device never reaches it, whatever route_localnet says;
+ *  - a datagram whose source address is outside 127.0.0.0/8 is dropped
+ *    without a reply and counted in kuipc_udp_stats.foreign;
+ *  - no reply carries more bytes than the request it answers (UDP payload
+ *    against UDP payload), so a forged source gains no amplification:
+ *    ECHO returns as many bytes as it got, error replies are a bare
+ *    header (never longer than a request, as shorter datagrams get no
+ *    reply), and a STATS request is padded to the size of its reply.
  *
  * One datagram is one request and gets at most one reply, sent to the
  * request's source address. A datagram is a struct kuipc_udp_hdr followed by
@@ -16,7 +26,8 @@
  *	      chosen by the client, len = payload bytes.
  *	KUIPC_UDP_OP_ECHO   payload: 0..KUIPC_UDP_PAYLOAD_MAX bytes, any values.
  *			    reply payload: the same bytes.
- *	KUIPC_UDP_OP_STATS  payload: none (len = 0).
+ *	KUIPC_UDP_OP_STATS  payload: KUIPC_UDP_STATS_PAD zero bytes, padding
+ *			    the request to the size of its reply.
  *			    reply payload: struct kuipc_udp_stats, the counters
  *			    as they stand with this request counted and before
  *			    its own reply is sent.
@@ -33,8 +44,11 @@
  *	status != 0 in a request                 -> status EINVAL
  *	len != datagram size - header size       -> status EBADMSG
  *	op unknown                               -> status EOPNOTSUPP
- *	STATS with a payload                     -> status EINVAL
- * Each is counted in struct kuipc_udp_stats (dropped or rejected).
+ *	STATS with another payload than          -> status EINVAL (a bare
+ *	  KUIPC_UDP_STATS_PAD zero bytes            header: never longer
+ *						    than the request)
+ *	source address outside 127.0.0.0/8       -> dropped, no reply
+ * Each is counted in struct kuipc_udp_stats (dropped, rejected or foreign).
  */
 #ifndef _UAPI_KUIPC_UDP_H
 #define _UAPI_KUIPC_UDP_H
@@ -90,6 +104,12 @@ struct kuipc_udp_stats {
 	__be64 send_errors; /* replies the socket refused (not retried) */
 	__be64 rx_bytes;    /* bytes of all datagrams received */
 	__be64 tx_bytes;    /* bytes of all replies sent */
+	__be64 foreign;     /* datagrams from outside 127.0.0.0/8, dropped
+			     * without a reply (counted in requests too)
+			     */
 };
+
+/* The payload of a STATS request: this many zero bytes. */
+#define KUIPC_UDP_STATS_PAD 64U /* sizeof(struct kuipc_udp_stats) */
 
 #endif /* _UAPI_KUIPC_UDP_H */
