@@ -467,7 +467,7 @@ static ssize_t kuipc_umh_write(struct file *file, const char __user *buf,
 {
 	struct kuipc_umh_req *req;
 	char *kbuf, *space;
-	size_t len;
+	size_t digits, len;
 	ssize_t ret;
 	u64 id = 0;
 
@@ -482,9 +482,14 @@ static ssize_t kuipc_umh_write(struct file *file, const char __user *buf,
 	if (!space || space == kbuf)
 		goto out;
 	*space = '\0';
-	/* Digits only: kstrtou64() alone also takes "+1", "1\n" and "1\0x". */
-	if (strspn(kbuf, "0123456789") != (size_t)(space - kbuf) ||
-	    kstrtou64(kbuf, 10, &id))
+	/*
+	 * 1 to KUIPC_UMH_ID_DIGITS_MAX digits and nothing else: kstrtou64()
+	 * alone also takes "+1", "1\n" and "1\0x", and any number of
+	 * leading zeros.
+	 */
+	digits = space - kbuf;
+	if (digits > KUIPC_UMH_ID_DIGITS_MAX ||
+	    strspn(kbuf, "0123456789") != digits || kstrtou64(kbuf, 10, &id))
 		goto out;
 	len = count - (space + 1 - kbuf);
 	if (len > KUIPC_UMH_OUTPUT_MAX)
