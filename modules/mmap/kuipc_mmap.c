@@ -287,9 +287,15 @@ static long kuipc_mmap_produce(struct kuipc_mmap *km, void __user *argp)
 	}
 	km->seq += n;
 	head += n;
+	/*
+	 * Our own copy first: a consumer that sees the new ctrl->head may
+	 * consume up to it and call poll() at once, which compares km->head
+	 * with that tail; an old km->head there reads as a bad tail (EPOLLERR).
+	 * The release below orders this store before the new ctrl->head.
+	 */
+	WRITE_ONCE(km->head, head);
 	/* Pairs with the consumer's load-acquire: records before head. */
 	smp_store_release(&km->ctrl->head, head);
-	WRITE_ONCE(km->head, head);
 	ret = n;
 out_unlock:
 	mutex_unlock(&km->lock);
