@@ -24,11 +24,18 @@
  * two 32-bit indices, and the user area belongs to user space, which may
  * change it at any time.
  *
+ * Mapping: .mmap_prepare where the kernel has it, .mmap before (see
+ * kuipc/compat.h); either only checks the request and sets the VMA's flags
+ * and vm_ops. The pages are inserted on demand by kuipc_mmap_fault(), so a
+ * mapping whose page table entries were dropped (MADV_DONTNEED) faults the
+ * same pages back in.
+ *
  * Lifetime: one buffer, allocated at load and freed at unload. The misc
  * device's fops carry .owner = THIS_MODULE, so an open file pins the
  * module; a mapping holds a reference to its file, so the module stays
  * pinned until the last munmap(), even after close(). Hence no file or
- * mapping can outlive the buffer.
+ * mapping can outlive the buffer. Each page table entry also holds a
+ * reference to its page, taken by the fault handler.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -114,12 +121,46 @@ static int kuipc_mmap_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static int kuipc_mmap_mmap(struct file *file, struct vm_area_struct *vma)
+/*
+ * Pages are served on demand: the first access to each page of a mapping
+ * faults here, and so does the next access after anything that dropped the
+ * page table entries (MADV_DONTNEED), which finds the same page of the
+ * buffer again, data intact.
+ * A driver that inserts its pages at mmap time instead (remap_vmalloc_range,
+ * vm_insert_page) and has no .fault answers that next access with SIGBUS.
+ *
+ * vmf->pgoff is the page of the buffer: the mapping's page offset plus the
+ * page within it. The mapping hooks accept only windows inside the buffer
+ * and VM_DONTEXPAND keeps them so; the index finds memory, so it is checked
+ * again here all the same.
+ */
+static vm_fault_t kuipc_mmap_fault(struct vm_fault *vmf)
 {
-	struct kuipc_mmap *km = file_to_km(file);
-	unsigned long pgoff = vma->vm_pgoff;
-	unsigned long pages = vma_pages(vma);
-	int ret;
+	struct kuipc_mmap *km = vmf->vma->vm_private_data;
+	struct page *page;
+
+	if (vmf->pgoff >= KUIPC_MMAP_BUF_PAGES)
+		return VM_FAULT_SIGBUS;
+	page = vmalloc_to_page(km->buf + (vmf->pgoff << PAGE_SHIFT));
+	/* The page table entry's reference, dropped when it is zapped. */
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct kuipc_mmap_vm_ops = {
+	.fault = kuipc_mmap_fault,
+};
+
+/*
+ * What a mapping must be, checked by either hook (@hook names it in the
+ * log) on the mapping about to be made: shared, not executable, a window
+ * of @pages pages at page @pgoff inside the buffer.
+ */
+static int kuipc_mmap_check(const char *hook, bool shared, bool exec,
+			    unsigned long pgoff, unsigned long pages)
+{
+	int ret = 0;
 
 	/*
 	 * A private mapping would copy pages on write: the consumer's tail
@@ -127,37 +168,64 @@ static int kuipc_mmap_mmap(struct file *file, struct vm_area_struct *vma)
 	 * VM_SHARED: a MAP_SHARED mapping of a read-only file has only the
 	 * former, and is a fine way to watch the ring.
 	 */
-	if (!(vma->vm_flags & VM_MAYSHARE)) {
+	if (!shared)
 		ret = -EINVAL;
-		goto out;
-	}
 	/*
 	 * The ring holds data, never code: no PROT_EXEC now, and no
-	 * mprotect(PROT_EXEC) later (VM_MAYEXEC cleared below).
+	 * mprotect(PROT_EXEC) later (the hooks clear VM_MAYEXEC).
 	 */
-	if (vma->vm_flags & VM_EXEC) {
+	else if (exec)
 		ret = -EPERM;
-		goto out;
-	}
 	/* The window must lie inside the buffer (no overflow: pages > 0). */
-	if (pgoff >= KUIPC_MMAP_BUF_PAGES ||
-	    pages > KUIPC_MMAP_BUF_PAGES - pgoff) {
+	else if (pgoff >= KUIPC_MMAP_BUF_PAGES ||
+		 pages > KUIPC_MMAP_BUF_PAGES - pgoff)
 		ret = -EINVAL;
-		goto out;
-	}
-	/*
-	 * Not to be grown by mremap(), nor written into core dumps.
-	 * remap_vmalloc_range() sets the same flags; saying so here keeps the
-	 * intent visible and independent of its internals.
-	 */
-	kuipc_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
-	kuipc_vm_flags_clear(vma, VM_MAYEXEC);
-	ret = remap_vmalloc_range(vma, km->buf, pgoff);
-out:
-	pr_debug("mmap(%lu pages at page %lu, %s) = %d\n", pages, pgoff,
-		 vma->vm_flags & VM_MAYSHARE ? "shared" : "private", ret);
+	pr_debug("%s(%lu pages at page %lu, %s) = %d\n", hook, pages, pgoff,
+		 shared ? "shared" : "private", ret);
 	return ret;
 }
+
+#ifdef KUIPC_HAVE_MMAP_PREPARE
+/*
+ * Called before the VMA exists; what is set in @desc (flags, vm_ops,
+ * private data) becomes the VMA's. Nothing is mapped here: the pages come
+ * from kuipc_mmap_fault(), so no mmap_action is needed.
+ */
+static int kuipc_mmap_mmap_prepare(struct vm_area_desc *desc)
+{
+	int ret;
+
+	ret = kuipc_mmap_check("mmap_prepare", kuipc_desc_test(desc, MAYSHARE),
+			       kuipc_desc_test(desc, EXEC), desc->pgoff,
+			       (desc->end - desc->start) >> PAGE_SHIFT);
+	if (ret)
+		return ret;
+	/* Not to be grown by mremap(), nor written into core dumps. */
+	kuipc_desc_set(desc, DONTEXPAND);
+	kuipc_desc_set(desc, DONTDUMP);
+	kuipc_desc_clear(desc, MAYEXEC);
+	desc->vm_ops = &kuipc_mmap_vm_ops;
+	desc->private_data = file_to_km(desc->file);
+	return 0;
+}
+#else
+/* The same, on a VMA already set up: kernels without .mmap_prepare. */
+static int kuipc_mmap_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	int ret;
+
+	ret = kuipc_mmap_check("mmap", vma->vm_flags & VM_MAYSHARE,
+			       vma->vm_flags & VM_EXEC, vma->vm_pgoff,
+			       vma_pages(vma));
+	if (ret)
+		return ret;
+	kuipc_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	kuipc_vm_flags_clear(vma, VM_MAYEXEC);
+	vma->vm_ops = &kuipc_mmap_vm_ops;
+	vma->vm_private_data = file_to_km(file);
+	return 0;
+}
+#endif
 
 static __poll_t kuipc_mmap_poll(struct file *file, poll_table *wait)
 {
@@ -219,9 +287,15 @@ static long kuipc_mmap_produce(struct kuipc_mmap *km, void __user *argp)
 	}
 	km->seq += n;
 	head += n;
+	/*
+	 * Our own copy first: a consumer that sees the new ctrl->head may
+	 * consume up to it and call poll() at once, which compares km->head
+	 * with that tail; an old km->head there reads as a bad tail (EPOLLERR).
+	 * The release below orders this store before the new ctrl->head.
+	 */
+	WRITE_ONCE(km->head, head);
 	/* Pairs with the consumer's load-acquire: records before head. */
 	smp_store_release(&km->ctrl->head, head);
-	WRITE_ONCE(km->head, head);
 	ret = n;
 out_unlock:
 	mutex_unlock(&km->lock);
@@ -309,7 +383,11 @@ static const struct file_operations kuipc_mmap_fops = {
 	.owner = THIS_MODULE,
 	.open = kuipc_mmap_open,
 	.release = kuipc_mmap_release,
+#ifdef KUIPC_HAVE_MMAP_PREPARE
+	.mmap_prepare = kuipc_mmap_mmap_prepare,
+#else
 	.mmap = kuipc_mmap_mmap,
+#endif
 	.poll = kuipc_mmap_poll,
 	.unlocked_ioctl = kuipc_mmap_ioctl,
 	/* The structs have one layout for 32- and 64-bit callers. */
@@ -346,7 +424,7 @@ static int __init kuipc_mmap_init(void)
 	BUILD_BUG_ON(!is_power_of_2(KUIPC_MMAP_RECORDS));
 	BUILD_BUG_ON(KUIPC_MMAP_DATA_OFFSET % KUIPC_MMAP_RECORD_SIZE);
 
-	/* Zeroed, and marked VM_USERMAP for remap_vmalloc_range(). */
+	/* Zeroed, page-aligned, and meant for mapping into user space. */
 	km->buf = vmalloc_user(KUIPC_MMAP_BUF_SIZE);
 	if (!km->buf)
 		return -ENOMEM;

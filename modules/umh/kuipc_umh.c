@@ -467,7 +467,7 @@ static ssize_t kuipc_umh_write(struct file *file, const char __user *buf,
 {
 	struct kuipc_umh_req *req;
 	char *kbuf, *space;
-	size_t len;
+	size_t digits, len;
 	ssize_t ret;
 	u64 id = 0;
 
@@ -482,9 +482,14 @@ static ssize_t kuipc_umh_write(struct file *file, const char __user *buf,
 	if (!space || space == kbuf)
 		goto out;
 	*space = '\0';
-	/* Digits only: kstrtou64() alone also takes "+1", "1\n" and "1\0x". */
-	if (strspn(kbuf, "0123456789") != (size_t)(space - kbuf) ||
-	    kstrtou64(kbuf, 10, &id))
+	/*
+	 * 1 to KUIPC_UMH_ID_DIGITS_MAX digits and nothing else: kstrtou64()
+	 * alone also takes "+1", "1\n" and "1\0x", and any number of
+	 * leading zeros.
+	 */
+	digits = space - kbuf;
+	if (digits > KUIPC_UMH_ID_DIGITS_MAX ||
+	    strspn(kbuf, "0123456789") != digits || kstrtou64(kbuf, 10, &id))
 		goto out;
 	len = count - (space + 1 - kbuf);
 	if (len > KUIPC_UMH_OUTPUT_MAX)
@@ -561,6 +566,28 @@ static int kuipc_umh_check_path(const char *path)
 	}
 }
 
+/*
+ * With CONFIG_STATIC_USERMODEHELPER the kernel runs
+ * CONFIG_STATIC_USERMODEHELPER_PATH in place of every helper, and with that
+ * path empty call_usermodehelper_exec() returns 0 without running anything:
+ * every request would "succeed" with status 0 and no report. Better not to
+ * load than to pretend. The decision is the kernel config's, made at
+ * compile time; a non-empty path is only worth a warning, since our
+ * helper's path then arrives as argv[0] of the program the kernel runs.
+ */
+static int kuipc_umh_check_static_helper(void)
+{
+#ifdef CONFIG_STATIC_USERMODEHELPER
+	if (!CONFIG_STATIC_USERMODEHELPER_PATH[0]) {
+		pr_err("CONFIG_STATIC_USERMODEHELPER_PATH is empty: the kernel runs no helper at all\n");
+		return -EOPNOTSUPP;
+	}
+	pr_warn("CONFIG_STATIC_USERMODEHELPER: the kernel runs \"%s\" instead of every helper\n",
+		CONFIG_STATIC_USERMODEHELPER_PATH);
+#endif
+	return 0;
+}
+
 static int __init kuipc_umh_init(void)
 {
 	struct kuipc_umh *ku = &kuipc_umh;
@@ -575,13 +602,12 @@ static int __init kuipc_umh_init(void)
 	BUILD_BUG_ON(ARRAY_SIZE(kuipc_umh_mode_names) !=
 		     KUIPC_UMH_MODE_HANG + 1);
 
+	ret = kuipc_umh_check_static_helper();
+	if (ret)
+		return ret;
 	ret = kuipc_umh_check_path(helper);
 	if (ret)
 		return ret;
-#ifdef CONFIG_STATIC_USERMODEHELPER
-	pr_warn("CONFIG_STATIC_USERMODEHELPER: the kernel runs \"%s\" instead of every helper\n",
-		CONFIG_STATIC_USERMODEHELPER_PATH);
-#endif
 
 	/* Each work waits for its helper: one worker per request. */
 	ku->wq = alloc_workqueue(KUIPC_UMH_NAME, WQ_UNBOUND,

@@ -1248,3 +1248,86 @@ TEST_CASE("mmap: the ring is never executable: PROT_EXEC and a later mprotect ar
 	CHECK(ring.head() == 1);
 	CHECK(dev.poll(POLLIN, 0) == POLLIN);
 }
+
+TEST_CASE("mmap: after MADV_DONTNEED the ring faults back in with the module's data",
+	  "[mmap]")
+{
+	km::Device dev = fresh_device();
+	km::Ring ring(dev);
+	const int fd = dev.fd();
+	const size_t size = buffer_size();
+	const size_t page = page_size();
+	const std::vector<std::byte> user = pattern(user_size, 6);
+	constexpr uint32_t made = 5;
+	constexpr uint32_t consumed = 2;
+
+	/*
+	 * In a child: a SIGBUS on the second access kills the child and
+	 * fails this test, not the test process. Raw calls only; each
+	 * failure has its own exit code.
+	 */
+	const kuipc::test::ChildEnd end = kuipc::test::run_child([&] {
+		void *p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE,
+				 MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED)
+			return 10;
+		auto *base = static_cast<std::byte *>(p);
+		auto *ctrl = static_cast<km::Ctrl *>(p);
+
+		/* Write through the ring: records, the tail, the user area. */
+		const kuipc_mmap_produce req{made, 0};
+		if (::ioctl(fd, KUIPC_MMAP_PRODUCE, &req) != static_cast<int>(made))
+			return 11;
+		__atomic_store_n(&ctrl->tail, consumed, __ATOMIC_RELEASE);
+		std::memcpy(base + KUIPC_MMAP_USER_OFFSET, user.data(), user.size());
+
+		/* Drop every page table entry of the mapping. */
+		if (::madvise(p, size, MADV_DONTNEED) != 0)
+			return 12;
+
+		/* The same memory comes back, not zero-filled pages. */
+		if (ctrl->magic != KUIPC_MMAP_MAGIC || ctrl->records != records)
+			return 13;
+		if (__atomic_load_n(&ctrl->head, __ATOMIC_ACQUIRE) != made ||
+		    ctrl->tail != consumed)
+			return 14;
+		const auto *slots = reinterpret_cast<const Record *>(
+			base + KUIPC_MMAP_DATA_OFFSET);
+		for (uint32_t i = 0; i < made; ++i) {
+			if (!km::equal(slots[i], km::expected_record(i)))
+				return 15;
+		}
+		if (std::memcmp(base + KUIPC_MMAP_USER_OFFSET, user.data(),
+				user.size()) != 0)
+			return 16;
+		/* A write after the refault reaches the module too. */
+		base[KUIPC_MMAP_USER_OFFSET] = ~user[0];
+
+		/* A window at a page offset faults in its own pages. */
+		void *q = ::mmap(nullptr, size - page, PROT_READ, MAP_SHARED, fd,
+				 static_cast<off_t>(page));
+		if (q == MAP_FAILED)
+			return 17;
+		if (::madvise(q, size - page, MADV_DONTNEED) != 0)
+			return 18;
+		const bool same = std::memcmp(q, base + page, size - page) == 0;
+		::munmap(q, size - page);
+		::munmap(p, size);
+		return same ? 0 : 19;
+	});
+	INFO("child exit code " << end.code << ", killed by signal "
+				<< end.signal);
+	CHECK(end.signal == 0);
+	REQUIRE(end.code == 0);
+
+	/* The module and another mapping see what the child wrote. */
+	std::vector<std::byte> now = user;
+	now[0] = ~user[0];
+	CHECK(dev.checksum(0, user_size) == km::fnv1a(now));
+	CHECK(ring.user_area()[0] == now[0]);
+	CHECK(ring.head() == made);
+	CHECK(ring.tail() == consumed);
+	size_t bad = 0;
+	CHECK(pop_expect(ring, consumed, bad) == made - consumed);
+	CHECK(bad == 0);
+}

@@ -191,6 +191,33 @@ int run_in_userns(const std::function<int()> &fn, int unshare_flags)
 	return WEXITSTATUS(status);
 }
 
+ChildEnd run_child(const std::function<int()> &fn)
+{
+	ChildEnd end;
+	const pid_t pid = ::fork();
+	if (pid < 0)
+		return end;
+	if (pid == 0) {
+		int rc = 254;
+		try {
+			rc = fn();
+		} catch (...) {
+			rc = 254;
+		}
+		::_exit(rc & 0xff);
+	}
+	int status = 0;
+	while (::waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return end;
+	}
+	if (WIFEXITED(status))
+		end.code = WEXITSTATUS(status);
+	else if (WIFSIGNALED(status))
+		end.signal = WTERMSIG(status);
+	return end;
+}
+
 std::string read_file(const std::string &path)
 {
 	Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));

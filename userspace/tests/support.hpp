@@ -43,6 +43,21 @@ inline int run_unprivileged(const std::function<int()> &fn)
 	return run_as(nobody_uid, nobody_gid, fn);
 }
 
+/* How a forked child ended: its exit code, or the signal that killed it. */
+struct ChildEnd {
+	int code = -1;	/* exit code, or -1 when it did not exit */
+	int signal = 0; /* the signal that killed it, or 0 */
+};
+
+/*
+ * Run fn in a forked child with the caller's privileges; fn's int is the
+ * child's exit code (254 if it throws). For a test whose failure mode is a
+ * signal (SIGBUS, SIGSEGV): the signal kills the child and is reported,
+ * while the test process carries on. The child should make raw system
+ * calls only: it is a fork of a process that may have had threads.
+ */
+ChildEnd run_child(const std::function<int()> &fn);
+
 /*
  * Run fn in a forked child that has dropped to the nobody user and then
  * made a new user namespace in which it is root: uid and gid 0 there

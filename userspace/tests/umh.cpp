@@ -428,6 +428,10 @@ TEST_CASE("umh: only the helper of a request may report for it",
 
 	/* Root, but not that helper: refused, by us and by nobody. */
 	CHECK(write_err(dev.fd(), umh::format_report(helper.id, "forged")) == EPERM);
+	/* Refused before the lookup: an id too long to be one, leading zeros
+	 * and all, is no id at all. */
+	CHECK(write_err(dev.fd(), std::string(30, '0') + std::to_string(helper.id) +
+					  " forged") == EINVAL);
 	const int fd = dev.fd();
 	CHECK(kuipc::test::run_unprivileged([&] {
 		return write_err(fd, umh::format_report(helper.id, "forged"));
@@ -683,6 +687,27 @@ TEST_CASE("umh: a report of KUIPC_UMH_REPORT_MAX bytes is parsed, one byte more 
 			umh::format_report(1, std::string(KUIPC_UMH_OUTPUT_MAX + 1, 'o'))) ==
 	      EINVAL);
 
+	check_unchanged(before, dev.stats());
+}
+
+TEST_CASE("umh: a report id of more than KUIPC_UMH_ID_DIGITS_MAX digits is EINVAL, leading zeros too",
+	  "[umh][badinput]")
+{
+	umh::Device dev = idle_device();
+	const umh::Stats before = dev.stats();
+	/* No request has this id: a report that parses gets ENOENT. */
+	const std::string id = std::to_string(before.requests + 1000);
+	const std::string widest =
+		std::string(KUIPC_UMH_ID_DIGITS_MAX - id.size(), '0') + id;
+	CHECK(write_err(dev.fd(), widest + " x") == ENOENT);
+
+	for (const std::string &bad :
+	     {"0" + widest + " x", std::string(30, '0') + id + " x",
+	      std::string(30, '0') + "1 x",
+	      std::string(KUIPC_UMH_ID_DIGITS_MAX + 1, '0') + " x"}) {
+		CAPTURE(bad);
+		CHECK(write_err(dev.fd(), bad) == EINVAL);
+	}
 	check_unchanged(before, dev.stats());
 }
 

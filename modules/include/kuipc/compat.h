@@ -132,4 +132,35 @@ static inline void kuipc_kfifo_skip_count(struct kfifo *fifo,
 }
 #endif
 
+/*
+ * f_op->mmap_prepare (6.16, "mm: introduce new .mmap_prepare() file
+ * callback") is called before the VMA exists, with a struct vm_area_desc
+ * describing the mapping to be made: its flags, page offset, range, and the
+ * vm_ops and private data the VMA will get. f_op->mmap, called with the VMA
+ * already in the tree, is deprecated in its favour and drivers are being
+ * converted; a file may have one or the other, not both (can_mmap_file()).
+ * KUIPC_HAVE_MMAP_PREPARE tells a module which one to provide.
+ *
+ * The descriptor's flags: up to 6.19 a vm_flags_t desc->vm_flags tested
+ * with VM_* masks; since 7.0 a vma_flags_t bitmap desc->vma_flags, read and
+ * changed through vma_desc_test(), vma_desc_set_flags() and
+ * vma_desc_clear_flags() with VMA_*_BIT numbers (the form of 7.2's headers;
+ * the 6.16 to 7.1 forms follow upstream history and are not built here).
+ * Pass the flag's name without prefix: kuipc_desc_test(desc, MAYSHARE).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 16, 0)
+#define KUIPC_HAVE_MMAP_PREPARE 1
+#endif
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
+#define kuipc_desc_test(desc, name) vma_desc_test(desc, VMA_##name##_BIT)
+#define kuipc_desc_set(desc, name) vma_desc_set_flags(desc, VMA_##name##_BIT)
+#define kuipc_desc_clear(desc, name) \
+	vma_desc_clear_flags(desc, VMA_##name##_BIT)
+#elif defined(KUIPC_HAVE_MMAP_PREPARE)
+#define kuipc_desc_test(desc, name) (!!((desc)->vm_flags & VM_##name))
+#define kuipc_desc_set(desc, name) ((desc)->vm_flags |= VM_##name)
+#define kuipc_desc_clear(desc, name) ((desc)->vm_flags &= ~VM_##name)
+#endif
+
 #endif /* _KUIPC_COMPAT_H */

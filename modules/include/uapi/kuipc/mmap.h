@@ -39,7 +39,9 @@
  * mmap(): MAP_SHARED only (EINVAL for MAP_PRIVATE), a whole-page window
  * that lies inside the buffer (EINVAL for a length or page offset beyond
  * it). The module never reads anything from the mapping but ctrl.tail and
- * the user area; every other field is for user space to read.
+ * the user area; every other field is for user space to read. The pages
+ * are the module's and are mapped on first access: after
+ * madvise(MADV_DONTNEED) a mapping reads the same data again.
  *
  * Lifetime: a mapping holds its file, and the file holds the module, so
  * the module cannot be unloaded while any mapping exists, even after the

@@ -28,7 +28,8 @@
  *
  *  - The helper reports back by one write() to KUIPC_UMH_PATH of
  *        "<request id> <output>"
- *    (the id in decimal digits only, one space, then 0 to
+ *    (the id in 1 to KUIPC_UMH_ID_DIGITS_MAX decimal digits, leading zeros
+ *    included, one space, then 0 to
  *    KUIPC_UMH_OUTPUT_MAX bytes of output). Only the helper process of
  *    that request may report, once: another writer gets EPERM, a second
  *    report EALREADY, an unknown id ENOENT, anything malformed or longer
@@ -64,8 +65,14 @@
 #define KUIPC_UMH_ARG_MAX		256
 /* Largest output a helper may report, in bytes. */
 #define KUIPC_UMH_OUTPUT_MAX		512
-/* Longest report write(): "<id> <output>", the id at most 20 digits. */
-#define KUIPC_UMH_REPORT_MAX		(20 + 1 + KUIPC_UMH_OUTPUT_MAX)
+/*
+ * Most digits in a report's id: those of 2^64 - 1. Leading zeros count, so
+ * a longer id is EINVAL whatever its value.
+ */
+#define KUIPC_UMH_ID_DIGITS_MAX		20
+/* Longest report write(): "<id> <output>". */
+#define KUIPC_UMH_REPORT_MAX \
+	(KUIPC_UMH_ID_DIGITS_MAX + 1 + KUIPC_UMH_OUTPUT_MAX)
 /* Helpers running (or being reaped) at once; one more: EBUSY. */
 #define KUIPC_UMH_MAX_INFLIGHT		16
 
