@@ -177,8 +177,8 @@ def write_files(files, dest):
 def parse_info(text, dest):
     """Per-module sums of an lcov tracefile: {mech: {"lines": [hit, total],
     "branches": [hit, total]}} over the sources in dest/modules/<mech>/.
-    Headers shared by all (modules/include) and the kernel's own headers
-    are left out: their inline functions are the kernel's code or
+    Headers shared by all (modules/include), the kernel's own headers and
+    Kbuild's generated <module>.mod.c are left out: their inline functions are the kernel's code or
     everyone's. Returns (sums, {source path: mech})."""
     mods = os.path.join(os.path.realpath(dest), "modules") + os.sep
     sums, sources = {}, {}
@@ -190,7 +190,9 @@ def parse_info(text, dest):
             path = os.path.realpath(val)
             if path.startswith(mods):
                 first = path[len(mods):].split(os.sep, 1)[0]
-                if first != "include" and os.sep in path[len(mods):]:
+                # <module>.mod.c is Kbuild's generated module info: data.
+                if first != "include" and os.sep in path[len(mods):] and \
+                        not path.endswith(".mod.c"):
                     mech = first
                     sources[val] = mech
                     sums.setdefault(mech, {"lines": [0, 0],

@@ -120,6 +120,7 @@ class Tracefile(unittest.TestCase):
                 _record(f"{m}/procfs/extra.c", 10, 5, 2, 1) +
                 _record(f"{m}/sysfs/kuipc_sysfs.c", 50, 50, 0, 0) +
                 _record(f"{m}/include/kuipc/compat.h", 7, 7, 2, 2) +
+                _record(f"{m}/procfs/kuipc_procfs.mod.c", 3, 3, 0, 0) +
                 _record("/k/include/linux/list.h", 9, 9, 4, 4))
         sums, sources = coverage.parse_info(text, self.dest)
         self.assertEqual(sums, {
@@ -129,6 +130,7 @@ class Tracefile(unittest.TestCase):
         self.assertEqual(kept.count("end_of_record"), 3)
         self.assertNotIn("list.h", kept)
         self.assertNotIn("compat.h", kept)
+        self.assertNotIn(".mod.c", kept)
 
     def test_a_path_outside_the_build_is_refused(self):
         os.makedirs(os.path.join(self.dest, "modules", "procfs"))
