@@ -9,8 +9,8 @@ import re
 import sys
 import time
 
-from . import (build, dkms, doclinks, hostdeps, initramfs, kernels, lint,
-               native, scaffold, selfcheck, ui, verdict, vm)
+from . import (build, coverage, dkms, doclinks, hostdeps, initramfs,
+               kernels, lint, native, scaffold, selfcheck, ui, verdict, vm)
 
 # Guests booted at once by matrix. A guest's vCPUs wait on timers and I/O
 # much of the time, so one more guest than host cores keeps them busy: on 2
@@ -115,11 +115,10 @@ def _prepare(args, kernel_specs, need_unit_tests=False):
     return ks, bdir
 
 
-def _guest_image(kernel, bdir, mechs):
-    kos = build.build_modules(kernel)
+def _guest_image(kernel, bdir, mechs, profiled=False):
+    kos = build.build_modules(kernel, coverage=profiled)
     kos = {m: ko for m, ko in kos.items() if m in mechs}
-    path = os.path.join(build.builddir(), "kmod", kernel.release,
-                        "initramfs.cpio")
+    path = os.path.join(build.moddir(kernel, profiled), "initramfs.cpio")
     initramfs.build_initramfs(path, build.binaries(bdir), kos,
                               kernel.extra_modules())
     return path
@@ -139,7 +138,10 @@ def _append(mode, mechs, timeout):
 
 
 def _guest_line(tap, state, line):
-    """Handle one result line of a guest: TAP, the result JSON, or other."""
+    """Handle one result line of a guest: TAP, the result JSON, coverage
+    data, or other."""
+    if state.get("gcov") is not None and state["gcov"].feed(line):
+        return
     if line.startswith("KUIPC-RESULT "):
         try:
             state["result"] = json.loads(line[len("KUIPC-RESULT "):])
@@ -162,6 +164,12 @@ def _boot_kernel(args, tap, k, image, mechs, live):
     as they come; otherwise they are kept for the caller to show."""
     workdir = os.path.join(build.builddir(), "vm", k.release)
     state = {"t": time.monotonic(), "result": None, "lines": []}
+    # Kernels with the bug detectors on (--kernel debug) run slower.
+    factor = getattr(k, "timeout_factor", 1)
+    append = _append("test", mechs, args.timeout * factor)
+    if getattr(args, "coverage", False):
+        state["gcov"] = coverage.Receiver()
+        append += " kuipc.gcov=1"
 
     def on_line(line):
         if line is None:
@@ -174,12 +182,10 @@ def _boot_kernel(args, tap, k, image, mechs, live):
             state["lines"].append(line)
 
     ui.info(f"boot {k.release} ({args.accel}) and run {', '.join(mechs)}")
-    # Kernels with the bug detectors on (--kernel debug) run slower.
-    factor = getattr(k, "timeout_factor", 1)
     host_timeout = getattr(args, "host_timeout", None) or \
         HOST_TIMEOUT_S * factor
-    run = vm.boot(k, image, _append("test", mechs, args.timeout * factor),
-                  args.accel, workdir, host_timeout, on_line)
+    run = vm.boot(k, image, append, args.accel, workdir, host_timeout,
+                  on_line)
     print(f"    {k.release}: guest run done in {run.wall_s:.1f}s "
           f"({run.accel})", file=ui.PROGRESS, flush=True)
     return run, state, workdir
@@ -194,7 +200,11 @@ def _run_suite(args, tap, ks, bdir, mechs):
     """
     if getattr(args, "native", False):
         return [_run_native_suite(args, tap, ks[0], bdir, mechs)]
-    images = [(k, _guest_image(k, bdir, mechs)) for k in ks]
+    profiled = getattr(args, "coverage", False)
+    images = [(k, _guest_image(k, bdir, mechs, profiled)) for k in ks]
+    if profiled:
+        for k in ks:
+            coverage.clear(build.moddir(k, True))
     jobs = max(1, min(getattr(args, "jobs", 1) or 1, len(images)))
     if jobs == 1:
         runs = []
@@ -214,7 +224,28 @@ def _run_suite(args, tap, ks, bdir, mechs):
         console = vm.read_console(workdir)
         entries.append(_judge(args, tap, k.release, run, state, mechs,
                               console=console, workdir=workdir))
+        if profiled:
+            _coverage(tap, k, state, mechs, entries[-1])
     return entries
+
+
+def _coverage(tap, k, state, mechs, entry):
+    """The coverage data of one run: a TAP line saying whether it arrived
+    whole and lcov read it; the sums go into entry["coverage"]."""
+    try:
+        sums, problems = coverage.report(k, build.moddir(k, True),
+                                         state["gcov"], mechs)
+    except ui.Fatal as e:
+        sums, problems = None, [str(e)]
+    tap.line(not problems, f"{k.release}: coverage data of every module "
+             "arrived whole and lcov read it")
+    for p in problems[:40]:
+        print(f"#   {p}", file=tap.out)
+    if problems:
+        entry["failed"] += 1
+        entry["ok"] = False
+    if sums:
+        entry["coverage"] = sums
 
 
 def _judge(args, tap, release, run, state, mechs, console=None,
@@ -293,7 +324,17 @@ def cmd_test(args, vm_only=False, host_tests=True):
         if args.builddir:
             os.environ["KUIPC_BUILDDIR"] = args.builddir
     mechs = _select_mechs(args.only)
+    profiled = getattr(args, "coverage", False)
+    if profiled and (args.native or len(args.kernel or []) != 1):
+        raise ui.Fatal("--coverage takes one kernel built with "
+                       "CONFIG_GCOV_KERNEL (--kernel debug), not --native")
     ks, bdir = _prepare(args, args.kernel or [kernels.DEFAULT])
+    if profiled:
+        coverage.check_kernel(ks[0])
+        coverage.gcov_tool(ks[0])
+        # Before the run, so that a missing tool cannot waste it.
+        with ui.step("check coverage tools"):
+            coverage.ensure_tools()
     tap = Tap(sys.stdout, strict=getattr(args, "strict", False))
     print("TAP version 13", flush=True)
     if host_tests and not vm_only:
@@ -320,12 +361,19 @@ def cmd_test(args, vm_only=False, host_tests=True):
         _print_table(entries, mechs)
     if getattr(args, "junit", None):
         _write_junit(args.junit, tap.results)
+    # Coverage is one kernel's (--coverage takes one): top level.
+    sums = [e.pop("coverage") for e in entries if "coverage" in e]
+    if sums:
+        coverage.print_table(sums[0], ui.PROGRESS)
     if args.json:
+        out = {"ok": tap.failed == 0 and all(e["ok"] for e in entries),
+               "strict": tap.strict, "passed": tap.passed,
+               "failed": tap.failed, "skipped": tap.skipped,
+               "kernels": entries}
+        if profiled:
+            out["coverage"] = sums[0] if sums else {}
         with open(args.json, "w", encoding="utf-8") as f:
-            json.dump({"ok": tap.failed == 0 and all(e["ok"] for e in entries),
-                       "strict": tap.strict, "passed": tap.passed,
-                       "failed": tap.failed, "skipped": tap.skipped,
-                       "kernels": entries}, f, indent=2)
+            json.dump(out, f, indent=2)
             f.write("\n")
     print(f"    total wall time {time.monotonic() - t0:.1f}s",
           file=ui.PROGRESS, flush=True)
@@ -643,6 +691,9 @@ def main(argv):
     sp.add_argument("--json", metavar="FILE")
     sp.add_argument("--timeout", type=int, default=60,
                     help="per-test timeout in the guest (s)")
+    sp.add_argument("--coverage", action="store_true",
+                    help="line and branch coverage of the modules (lcov, "
+                    "HTML in build/coverage/); needs --kernel debug")
 
     # For meson's `vm` test: the VM suite only, pure TAP on stdout.
     sp = sub.add_parser("vm-suite")

@@ -53,13 +53,25 @@ def _sync_tree(dest):
                 os.unlink(os.path.join(dest, rel))
 
 
-def build_modules(kernel, extra_make_args=(), sparse_all=False):
+def moddir(kernel, coverage=False):
+    """Where the modules for a kernel are built. The profiled build
+    (--coverage) has a directory of its own, so that a normal run keeps
+    its unprofiled modules and neither rebuilds the other's."""
+    return os.path.join(builddir(), "kmod-gcov" if coverage else "kmod",
+                        kernel.release)
+
+
+def build_modules(kernel, extra_make_args=(), sparse_all=False,
+                  coverage=False):
     """Build every module for a kernel; any compiler warning is an error.
 
     sparse_all: run sparse on every file (C=2), not only on those that are
-    recompiled (C=1)."""
-    dest = os.path.join(builddir(), "kmod", kernel.release)
+    recompiled (C=1). coverage: profile every object (GCOV_PROFILE=y: gcc's
+    -fprofile-arcs -ftest-coverage, read back through gcov-kernel)."""
+    dest = moddir(kernel, coverage)
     _sync_tree(dest)
+    if coverage:
+        extra_make_args = ("GCOV_PROFILE=y", *extra_make_args)
     # C=1: sparse checks every file that is recompiled; its findings are
     # warnings like the compiler's, so they fail the build too.
     make = ["make", "-C", kernel.kdir, f"M={dest}", "-j2",
@@ -75,7 +87,8 @@ def build_modules(kernel, extra_make_args=(), sparse_all=False):
     where = " (in a build chroot)" if in_chroot else ""
     if in_chroot:
         root = chroot.ensure(kernel)
-    with ui.step(f"build modules for {kernel.release}{where}"):
+    what = " with coverage profiling" if coverage else ""
+    with ui.step(f"build modules for {kernel.release}{what}{where}"):
         if in_chroot:
             res = chroot.run_in(root, [kernel.root, dest], make)
         else:
