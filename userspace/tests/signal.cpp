@@ -58,7 +58,14 @@ using ks::Trigger;
 
 constexpr const char *module_name = "kuipc_signal";
 /* Safety net for every wait; a passing test never gets near it. */
-constexpr int wait_ms = 10000;
+constexpr int base_wait_ms = 10000;
+
+/* base_wait_ms scaled like the runner's per-test timeout (a slow kernel waits longer). */
+int wait_ms_now()
+{
+	return static_cast<int>(
+		kuipc::test::patience(std::chrono::milliseconds(base_wait_ms)).count());
+}
 
 /* glibc's SIGRTMIN + n: the signals a C program may use. */
 int rt(int n)
@@ -120,12 +127,12 @@ bool drop_to(uid_t uid, gid_t gid)
 	       ::setuid(uid) == 0;
 }
 
-/* Read one byte from fd within wait_ms; -1 on EOF, error or timeout. */
+/* Read one byte from fd within wait_ms_now(); -1 on EOF, error or timeout. */
 int read_byte(int fd)
 {
 	pollfd pfd{fd, POLLIN, 0};
 	for (;;) {
-		const int n = ::poll(&pfd, 1, wait_ms);
+		const int n = ::poll(&pfd, 1, wait_ms_now());
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -263,7 +270,7 @@ enum ChildCode : unsigned char {
 /* In a child: wait for one signal and check it; a ChildCode. */
 int expect_event(ks::SignalFd &sfd, int signo, int32_t value, pid_t from)
 {
-	const std::optional<Event> ev = sfd.wait(wait_ms);
+	const std::optional<Event> ev = sfd.wait(wait_ms_now());
 	if (!ev)
 		return child_no_signal;
 	if (ev->signo != signo || ev->code != SI_QUEUE || ev->value != value ||
@@ -339,7 +346,7 @@ TEST_CASE("signal: a trigger delivers its payload to the registered process",
 	CHECK(t.failed == 0);
 	CHECK(t.refused == 0);
 
-	const std::optional<Event> ev = l.wait(wait_ms);
+	const std::optional<Event> ev = l.wait(wait_ms_now());
 	REQUIRE(ev);
 	CHECK(ev->signo == signo);
 	CHECK(ev->code == SI_QUEUE);
@@ -352,7 +359,7 @@ TEST_CASE("signal: a trigger delivers its payload to the registered process",
 	for (const int32_t v : {-7, 0, INT32_MIN, INT32_MAX}) {
 		INFO("value " << v);
 		w.write_value(v);
-		const std::optional<Event> e = l.wait(wait_ms);
+		const std::optional<Event> e = l.wait(wait_ms_now());
 		REQUIRE(e);
 		CHECK(e->value == v);
 		CHECK(e->code == SI_QUEUE);
@@ -381,12 +388,12 @@ TEST_CASE("signal: a trigger delivers its payload to the registered process",
 	d.register_process(other);
 	CHECK(w.trigger(5).delivered == 2);
 	siginfo_t si{};
-	const timespec ts{wait_ms / 1000, 0};
+	const timespec ts{wait_ms_now() / 1000, 0};
 	REQUIRE(::sigtimedwait(&blocked.set(), &si, &ts) == other);
 	CHECK(si.si_code == SI_QUEUE);
 	CHECK(si.si_value.sival_int == 5);
 	CHECK(si.si_pid == ::getpid());
-	const std::optional<Event> first = l.wait(wait_ms);
+	const std::optional<Event> first = l.wait(wait_ms_now());
 	REQUIRE(first);
 	CHECK(first->value == 5);
 }
@@ -448,7 +455,7 @@ TEST_CASE("signal: every registration receives each event, across processes",
 	const Trigger t = trigger(77);
 	CHECK(t.delivered == 1 + children);
 	CHECK(t.gone == 0);
-	const std::optional<Event> ev = l.wait(wait_ms);
+	const std::optional<Event> ev = l.wait(wait_ms_now());
 	REQUIRE(ev);
 	CHECK(ev->value == 77);
 	for (const auto &k : kids)
@@ -509,7 +516,7 @@ TEST_CASE("signal: concurrent triggers and registrations lose and repeat no sign
 	/* Receive while they send, so no queue grows long. */
 	std::vector<Event> got;
 	const auto deadline =
-		std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+		std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms_now());
 	while (got.size() < total &&
 	       std::chrono::steady_clock::now() < deadline) {
 		std::array<pollfd, 2> pfds = {{{l.signal_fd().fd(), POLLIN, 0},
@@ -574,7 +581,7 @@ TEST_CASE("signal: a thread registration signals that thread; a process one the 
 			shared.register_thread(sig_thread);
 			announced = true;
 			registered.set_value();
-			worker_got = sfd.wait(wait_ms);
+			worker_got = sfd.wait(wait_ms_now());
 		} catch (const kuipc::Error &e) {
 			worker_error = e.what();
 			if (!announced)
@@ -583,7 +590,7 @@ TEST_CASE("signal: a thread registration signals that thread; a process one the 
 		go_seen.wait();
 	});
 	/* No REQUIRE until the join: the thread must never be left running. */
-	CHECK(registered.get_future().wait_for(std::chrono::milliseconds(wait_ms)) ==
+	CHECK(registered.get_future().wait_for(std::chrono::milliseconds(wait_ms_now())) ==
 	      std::future_status::ready);
 	Registration reg{};
 	CHECK(get_reg(shared.fd(), reg) == 0);
@@ -622,7 +629,7 @@ TEST_CASE("signal: a thread registration signals that thread; a process one the 
 	other.join();
 	CHECK(worker_error.empty());
 	CHECK(trigger(13).delivered == 1);
-	const std::optional<Event> ev = main_fd.wait(wait_ms);
+	const std::optional<Event> ev = main_fd.wait(wait_ms_now());
 	REQUIRE(ev);
 	CHECK(ev->signo == sig_process);
 	CHECK(ev->value == 13);
@@ -664,7 +671,7 @@ TEST_CASE("signal: a full signal queue counts as failed, never as delivered",
 
 	/* With room again, events arrive again. */
 	CHECK(w.trigger(100).delivered == 1);
-	const std::optional<Event> ev = l.wait(wait_ms);
+	const std::optional<Event> ev = l.wait(wait_ms_now());
 	REQUIRE(ev);
 	CHECK(ev->value == 100);
 }
@@ -837,7 +844,7 @@ TEST_CASE("signal: malformed events are refused and send nothing",
 	const std::vector<Event> evs = [&] {
 		std::vector<Event> v;
 		while (v.size() < 2) {
-			const std::optional<Event> e = l.wait(wait_ms);
+			const std::optional<Event> e = l.wait(wait_ms_now());
 			if (!e)
 				break;
 			v.push_back(*e);
@@ -870,7 +877,7 @@ TEST_CASE("signal: one registration per file; unregister and close end it",
 		CHECK(reg.signo == s1);
 		CHECK(stats().registrations == regs + 1);
 		CHECK(trigger(1).delivered == 1);
-		std::optional<Event> ev = sfd.wait(wait_ms);
+		std::optional<Event> ev = sfd.wait(wait_ms_now());
 		REQUIRE(ev);
 		CHECK(ev->signo == s1);
 		CHECK(ev->value == 1);
@@ -885,7 +892,7 @@ TEST_CASE("signal: one registration per file; unregister and close end it",
 		/* The file can register again, afresh. */
 		d.register_process(s2);
 		CHECK(trigger(3).delivered == 1);
-		ev = sfd.wait(wait_ms);
+		ev = sfd.wait(wait_ms_now());
 		REQUIRE(ev);
 		CHECK(ev->signo == s2);
 		CHECK(ev->value == 3);
@@ -900,7 +907,7 @@ TEST_CASE("signal: one registration per file; unregister and close end it",
 		const std::vector<Event> both = [&] {
 			std::vector<Event> v;
 			while (v.size() < 2) {
-				const std::optional<Event> e = sfd.wait(wait_ms);
+				const std::optional<Event> e = sfd.wait(wait_ms_now());
 				if (!e)
 					break;
 				v.push_back(*e);
@@ -1477,7 +1484,7 @@ TEST_CASE("signal: an open file pins the module; unload removes the node",
 		CHECK(kuipc::module_loaded(module_name));
 		/* Still fully working. */
 		CHECK(trigger(51).delivered == 1);
-		const std::optional<Event> ev = l.wait(wait_ms);
+		const std::optional<Event> ev = l.wait(wait_ms_now());
 		REQUIRE(ev);
 		CHECK(ev->value == 51);
 	}
@@ -1499,7 +1506,7 @@ TEST_CASE("signal: an open file pins the module; unload removes the node",
 	CHECK(s.delivered == 0);
 	ks::Listener l(rt(4));
 	CHECK(trigger(52).delivered == 1);
-	const std::optional<Event> ev = l.wait(wait_ms);
+	const std::optional<Event> ev = l.wait(wait_ms_now());
 	REQUIRE(ev);
 	CHECK(ev->value == 52);
 }
@@ -1569,7 +1576,7 @@ TEST_CASE("signal: a refused REGISTER on a registered file leaves its registrati
 	ks::Listener l(rt(1));
 	const int fd = l.device().fd();
 	CHECK(trigger(1).delivered == 1);
-	REQUIRE(l.wait(wait_ms));
+	REQUIRE(l.wait(wait_ms_now()));
 	Registration before{};
 	REQUIRE(get_reg(fd, before) == 0);
 	REQUIRE(before.delivered == 1);
@@ -1602,7 +1609,7 @@ TEST_CASE("signal: a refused REGISTER on a registered file leaves its registrati
 	/* Still the first signal, and nothing else arrived meanwhile. */
 	CHECK_FALSE(l.wait(0).has_value());
 	CHECK(trigger(2).delivered == 1);
-	const std::optional<Event> ev = l.wait(wait_ms);
+	const std::optional<Event> ev = l.wait(wait_ms_now());
 	REQUIRE(ev);
 	CHECK(ev->signo == rt(1));
 	CHECK(ev->value == 2);
@@ -1652,7 +1659,7 @@ TEST_CASE("signal: a struct or text running into a PROT_NONE page gives EFAULT",
 	/* The same text one byte earlier is all readable: one event. */
 	std::memcpy(page.tail(2), "12", 2);
 	CHECK(::write(w.fd(), page.tail(2), 2) == 2);
-	const std::optional<Event> ev = l.wait(wait_ms);
+	const std::optional<Event> ev = l.wait(wait_ms_now());
 	REQUIRE(ev);
 	CHECK(ev->value == 12);
 }
@@ -1662,7 +1669,7 @@ TEST_CASE("signal: GET_REG and GET_STATS into read-only memory give EFAULT",
 {
 	ks::Listener l(rt(4));
 	CHECK(trigger(4).delivered == 1);
-	REQUIRE(l.wait(wait_ms));
+	REQUIRE(l.wait(wait_ms_now()));
 	Registration reg_before{};
 	REQUIRE(get_reg(l.device().fd(), reg_before) == 0);
 	const Stats before = stats();
@@ -1853,7 +1860,7 @@ TEST_CASE("signal: read, pread, pwrite, lseek and mmap of the device are refused
 	CHECK(l.device().registration().delivered == 0);
 	/* write() at the current position is the event it is meant to be. */
 	CHECK(write_err(rw.fd(), "5\n") == 0);
-	const std::optional<Event> ev = l.wait(wait_ms);
+	const std::optional<Event> ev = l.wait(wait_ms_now());
 	REQUIRE(ev);
 	CHECK(ev->value == 5);
 }

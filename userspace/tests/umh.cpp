@@ -1027,6 +1027,15 @@ TEST_CASE("umh: concurrent triggers each get their own status and report",
 	const umh::Stats before = idle_device().stats();
 	constexpr unsigned threads = 8;
 	constexpr unsigned per_thread = 4;
+	/*
+	 * 32 helpers at once: on a slow kernel (KASAN under TCG) the default
+	 * 10 s is not enough for all of them to start and report; allow what
+	 * the runner allows a test, within the module's maximum.
+	 */
+	const auto helper_timeout_ms = static_cast<uint32_t>(std::min<long>(
+		kuipc::test::patience(std::chrono::milliseconds(KUIPC_UMH_TIMEOUT_DEFAULT_MS))
+			.count(),
+		KUIPC_UMH_TIMEOUT_MAX_MS));
 
 	struct Outcome {
 		std::string arg;
@@ -1049,7 +1058,8 @@ TEST_CASE("umh: concurrent triggers each get their own status and report",
 					std::to_string(i) + " ✓";
 				o.code = t * per_thread + i;
 				o.err = error_of([&] {
-					o.res = dev.trigger(umh::Mode::exit, o.arg, o.code);
+					o.res = dev.trigger(umh::Mode::exit, o.arg, o.code,
+							    helper_timeout_ms);
 				});
 				outcomes[t].push_back(std::move(o));
 			}
