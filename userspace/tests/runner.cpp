@@ -706,14 +706,17 @@ bool run_cycles(const std::string &mech, MechResult &res, bool exact_leaks)
  * The test phase's own leak check: unreclaimable slab before the module
  * was loaded against after its tests ran and it was unloaded. Objects the
  * module leaked per operation (per message, per item, per skb) stay
- * allocated after its unload. Leak-free runs on 6.1, slab caches shrunk,
- * showed -64 to +116 KiB for eleven pairs and +708 KiB for umh (its tests
- * start and reap a few hundred helper processes); the bound is above that,
- * and a leak of 4 KiB per write() over procfs's tests goes past it (the
- * selfcheck's leak-per-write control). MemAvailable is no measure here:
- * tests move the page cache by megabytes.
+ * allocated after its unload. Leak-free runs, slab caches shrunk, showed
+ * -64 to +200 KiB for eleven pairs on 6.1, 6.12 and 7.2, and +540 to
+ * +844 KiB for umh, whose tests start and reap a few hundred helper
+ * processes (the kworkers the workqueue made for them stay until they are
+ * idle for minutes). The bound is above that with margin; a leak of 4 KiB
+ * per write() over procfs's tests (+3996 KiB) goes past it (the
+ * selfcheck's leak-per-write control). Smaller per-operation leaks are
+ * kmemleak's, on the debug kernel. MemAvailable is no measure here: tests
+ * move the page cache by megabytes.
  */
-constexpr long kMaxTestSlabGrowthKiB = 1024;
+constexpr long kMaxTestSlabGrowthKiB = 2048;
 
 bool run_test_phase_leaks(const std::string &mech, MechResult &res,
 			  std::pair<long, long> before, bool exact_leaks)
