@@ -709,8 +709,9 @@ bool run_cycles(const std::string &mech, MechResult &res, bool exact_leaks)
  * allocated after its unload. Leak-free runs, slab caches shrunk, showed
  * -64 to +200 KiB for eleven pairs on 6.1, 6.12 and 7.2, and +540 to
  * +844 KiB for umh, whose tests start and reap a few hundred helper
- * processes (the kworkers the workqueue made for them stay until they are
- * idle for minutes). The bound is above that with margin; a leak of 4 KiB
+ * processes; kmemleak finds nothing there, and the kworkers made for them
+ * stay until idle for minutes, which is the likely cause). The bound is
+ * above that with margin; a leak of 4 KiB
  * per write() over procfs's tests (+3996 KiB) goes past it (the
  * selfcheck's leak-per-write control). Smaller per-operation leaks are
  * kmemleak's, on the debug kernel. MemAvailable is no measure here: tests
