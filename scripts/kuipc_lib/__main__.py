@@ -125,14 +125,14 @@ def _guest_image(kernel, bdir, mechs):
     return path
 
 
-def _append(mode, mechs, timeout):
+def _append(mode, mechs, timeout, faults=False):
     # loglevel=5: KERN_WARNING and worse reach the console, where the host
     # looks for reports itself; printk.time marks the kernel's lines there.
     # log_buf_len: room for a mechanism's records between two reads.
     return (f"console=ttyS0 loglevel=5 printk.time=1 log_buf_len=4M "
             f"panic=-1 rdinit=/init "
             f"kuipc.mode={mode} kuipc.only={','.join(mechs)} "
-            f"kuipc.timeout={timeout}")
+            f"kuipc.timeout={timeout}" + (" kuipc.faults=1" if faults else ""))
 
 
 def _guest_line(tap, state, line):
@@ -175,7 +175,8 @@ def _boot_kernel(args, tap, k, image, mechs, live):
     factor = getattr(k, "timeout_factor", 1)
     host_timeout = getattr(args, "host_timeout", None) or \
         HOST_TIMEOUT_S * factor
-    run = vm.boot(k, image, _append("test", mechs, args.timeout * factor),
+    run = vm.boot(k, image, _append("test", mechs, args.timeout * factor,
+                                    getattr(args, "faults", False)),
                   args.accel, workdir, host_timeout, on_line)
     print(f"    {k.release}: guest run done in {run.wall_s:.1f}s "
           f"({run.accel})", file=ui.PROGRESS, flush=True)
@@ -225,6 +226,8 @@ def _judge(args, tap, release, run, state, mechs, console=None,
              "wall_s": round(run.wall_s, 1), "mechanisms": {}}
     if result is not None:
         entry["mechanisms"] = result.get("mechanisms", {})
+        if "faults" in result:
+            entry["faults"] = result["faults"]
     problem = run.problem
     if problem is None and result is None:
         problem = "the guest sent no results"
@@ -277,7 +280,9 @@ def _run_native_suite(args, tap, k, bdir, mechs):
     tap.source = k.release
     ui.info(f"run {', '.join(mechs)} on the running kernel {k.release}")
     run = native.run([runner, "--only", ",".join(mechs), "--timeout",
-                      str(args.timeout)], env,
+                      str(args.timeout),
+                      *(["--faults"] if getattr(args, "faults", False)
+                        else [])], env,
                      lambda line: _guest_line(tap, state, line),
                      HOST_TIMEOUT_S)
     return _judge(args, tap, k.release, run, state, mechs)
@@ -627,6 +632,10 @@ def main(argv):
     def verdict_flags(sp):
         sp.add_argument("--strict", action="store_true",
                         help="a skipped test fails the run (CI)")
+        sp.add_argument("--faults", action="store_true",
+                        help="also inject an allocation failure at every "
+                        "site of each module's load and operations "
+                        "(fail-nth; needs --kernel debug)")
         sp.add_argument("--host-timeout", type=int, metavar="SECONDS",
                         help="whole-run limit of a guest on the host "
                         f"(default {HOST_TIMEOUT_S}, times the kernel's "
