@@ -25,6 +25,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/dcache.h>
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/errno.h>
@@ -354,6 +355,17 @@ static const struct file_operations events_fops = {
 
 /* ---- module init and exit ----------------------------------------------- */
 
+/* 0 when the file name exists in the module's directory, else -ENOMEM. */
+static int __init kuipc_debugfs_created(const char *name)
+{
+	struct dentry *file = debugfs_lookup(name, debugfs_dir);
+
+	if (!file)
+		return -ENOMEM;
+	dput(file);
+	return 0;
+}
+
 static int __init kuipc_debugfs_init(void)
 {
 	struct dentry *file;
@@ -377,7 +389,11 @@ static int __init kuipc_debugfs_init(void)
 		goto err_free_slots;
 	}
 
-	/* The one-line helpers return nothing to check. */
+	/*
+	 * The one-line helpers return nothing: a file they could not create
+	 * (out of memory) would just be missing. Each is looked up, so that
+	 * the module loads with its whole interface or not at all.
+	 */
 	debugfs_create_u32(KUIPC_DEBUGFS_VALUE, KUIPC_DEBUGFS_VALUE_MODE,
 			   debugfs_dir, &knob_value);
 	debugfs_create_x64(KUIPC_DEBUGFS_MASK, KUIPC_DEBUGFS_MASK_MODE,
@@ -385,6 +401,13 @@ static int __init kuipc_debugfs_init(void)
 	debugfs_create_bool(KUIPC_DEBUGFS_OVERWRITE,
 			    KUIPC_DEBUGFS_OVERWRITE_MODE, debugfs_dir,
 			    &event_log.overwrite);
+	ret = kuipc_debugfs_created(KUIPC_DEBUGFS_VALUE);
+	if (!ret)
+		ret = kuipc_debugfs_created(KUIPC_DEBUGFS_MASK);
+	if (!ret)
+		ret = kuipc_debugfs_created(KUIPC_DEBUGFS_OVERWRITE);
+	if (ret)
+		goto err_remove_dir;
 
 	file = debugfs_create_blob(KUIPC_DEBUGFS_INFO, KUIPC_DEBUGFS_INFO_MODE,
 				   debugfs_dir, &info_blob);
@@ -409,6 +432,7 @@ static int __init kuipc_debugfs_init(void)
 
 err_file:
 	ret = PTR_ERR(file);
+err_remove_dir:
 	pr_err("cannot create the files in %s: %d\n", KUIPC_DEBUGFS_DIR_PATH,
 	       ret);
 	debugfs_remove(debugfs_dir); /* and everything inside it */

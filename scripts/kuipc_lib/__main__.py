@@ -124,7 +124,7 @@ def _guest_image(kernel, bdir, mechs, profiled=False):
     return path
 
 
-def _append(mode, mechs, timeout):
+def _append(mode, mechs, timeout, faults=False):
     # loglevel=5: KERN_WARNING and worse reach the console, where the host
     # looks for reports itself; printk.time marks the kernel's lines there.
     # log_buf_len: room for a mechanism's records between two reads.
@@ -134,7 +134,7 @@ def _append(mode, mechs, timeout):
     return (f"console=ttyS0 loglevel=5 printk.time=1 log_buf_len=4M "
             f"no_timer_check panic=-1 rdinit=/init "
             f"kuipc.mode={mode} kuipc.only={','.join(mechs)} "
-            f"kuipc.timeout={timeout}")
+            f"kuipc.timeout={timeout}" + (" kuipc.faults=1" if faults else ""))
 
 
 def _guest_line(tap, state, line):
@@ -166,7 +166,8 @@ def _boot_kernel(args, tap, k, image, mechs, live):
     state = {"t": time.monotonic(), "result": None, "lines": []}
     # Kernels with the bug detectors on (--kernel debug) run slower.
     factor = getattr(k, "timeout_factor", 1)
-    append = _append("test", mechs, args.timeout * factor)
+    append = _append("test", mechs, args.timeout * factor,
+                     getattr(args, "faults", False))
     if getattr(args, "coverage", False):
         state["gcov"] = coverage.Receiver()
         append += " kuipc.gcov=1"
@@ -259,6 +260,8 @@ def _judge(args, tap, release, run, state, mechs, console=None,
              "wall_s": round(run.wall_s, 1), "mechanisms": {}}
     if result is not None:
         entry["mechanisms"] = result.get("mechanisms", {})
+        if "faults" in result:
+            entry["faults"] = result["faults"]
     problem = run.problem
     if problem is None and result is None:
         problem = "the guest sent no results"
@@ -311,7 +314,9 @@ def _run_native_suite(args, tap, k, bdir, mechs):
     tap.source = k.release
     ui.info(f"run {', '.join(mechs)} on the running kernel {k.release}")
     run = native.run([runner, "--only", ",".join(mechs), "--timeout",
-                      str(args.timeout)], env,
+                      str(args.timeout),
+                      *(["--faults"] if getattr(args, "faults", False)
+                        else [])], env,
                      lambda line: _guest_line(tap, state, line),
                      HOST_TIMEOUT_S)
     return _judge(args, tap, k.release, run, state, mechs)
@@ -678,6 +683,10 @@ def main(argv):
     def verdict_flags(sp):
         sp.add_argument("--strict", action="store_true",
                         help="a skipped test fails the run (CI)")
+        sp.add_argument("--faults", action="store_true",
+                        help="also inject an allocation failure at every "
+                        "site of each module's load and operations "
+                        "(fail-nth; needs --kernel debug)")
         sp.add_argument("--host-timeout", type=int, metavar="SECONDS",
                         help="whole-run limit of a guest on the host "
                         f"(default {HOST_TIMEOUT_S}, times the kernel's "

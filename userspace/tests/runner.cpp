@@ -187,6 +187,14 @@ struct MechResult {
 	int not_run = 0;
 	std::map<std::string, int> by_tag;
 	double wall_s = 0;
+	/* --faults: the sweeps of its [faults] test cases (faults.hpp). */
+	struct {
+		bool ran = false;
+		int load_sites = 0;
+		int op_sites = 0;
+		int failed = 0;
+		double wall_s = 0;
+	} faults;
 
 	[[nodiscard]] bool ok() const
 	{
@@ -205,6 +213,7 @@ struct Options {
 	int timeout_s = 60;
 	bool demo = false;
 	bool boot_log = false;
+	bool faults = false;
 };
 
 int g_tap_number = 0;
@@ -303,6 +312,18 @@ std::vector<std::string> installed_mechs()
 	return mechs;
 }
 
+/*
+ * The Catch2 specs of a mechanism's tests: those tagged [<mech>], but for
+ * the fault-injection sweeps tagged [<mech>][.faults], which run (alone)
+ * with --faults, the module not loaded.
+ */
+std::vector<std::string> selection(const std::string &mech, bool faults)
+{
+	if (faults)
+		return {"[" + mech + "][faults]"};
+	return {"[" + mech + "]", "~[faults]"};
+}
+
 /* A test name as a Catch2 test spec that matches only it. */
 std::string spec_escape(const std::string &name)
 {
@@ -320,7 +341,7 @@ std::string spec_escape(const std::string &name)
  * (--list-test-names-only), run in a child like the tests. Empty with a
  * reason in why when the listing failed.
  */
-std::vector<std::string> list_tests(const std::string &mech, std::string &why)
+std::vector<std::string> list_tests(const std::string &mech, bool faults, std::string &why)
 {
 	std::vector<std::string> names;
 	std::array<int, 2> p{};
@@ -334,9 +355,10 @@ std::vector<std::string> list_tests(const std::string &mech, std::string &why)
 	const pid_t pid = ::fork();
 	if (pid == 0) {
 		::dup2(wr.get(), 1);
-		const std::string spec = "[" + mech + "]";
-		std::array<const char *, 3> argv = {"kuipc-runner", "--list-test-names-only",
-						    spec.c_str()};
+		const auto specs = selection(mech, faults);
+		std::vector<const char *> argv = {"kuipc-runner", "--list-test-names-only"};
+		for (const auto &spec : specs)
+			argv.push_back(spec.c_str());
 		const int rc = Catch::Session().run(static_cast<int>(argv.size()), argv.data());
 		std::fflush(nullptr);
 		::_exit(rc < 0 ? 1 : 0);
@@ -377,6 +399,7 @@ std::vector<std::string> list_tests(const std::string &mech, std::string &why)
 
 /* What the test phase of one mechanism has seen so far. */
 struct TestPhase {
+	bool faults = false;		  /* the [faults] test cases */
 	std::vector<std::string> started; /* in order, each once */
 	std::set<std::string> ended;	  /* reported a result */
 	int passed = 0;			  /* test cases that passed */
@@ -408,7 +431,7 @@ bool run_tests_once(const std::string &mech, const Options &opt, MechResult &res
 		::setenv("KUIPC_TEST_TIMEOUT_S", std::to_string(opt.timeout_s).c_str(), 1);
 		::dup2(2, 1); /* test output must not mix with TAP */
 		::setpgid(0, 0);
-		std::vector<std::string> specs = {"[" + mech + "]"};
+		std::vector<std::string> specs = selection(mech, phase.faults);
 		for (const auto &name : phase.started)
 			specs.push_back("~" + spec_escape(name));
 		std::vector<const char *> argv = {"kuipc-runner", "-r", "kuipc-pipe",
@@ -432,6 +455,7 @@ bool run_tests_once(const std::string &mech, const Options &opt, MechResult &res
 	std::string buf;
 	std::string current;
 	std::vector<std::string> diags;
+	std::string sites; /* " (N sites)" of the running test's sweep */
 	auto deadline = Clock::now() + std::chrono::seconds(opt.timeout_s);
 	bool timed_out = false;
 	for (;;) {
@@ -471,9 +495,17 @@ bool run_tests_once(const std::string &mech, const Options &opt, MechResult &res
 				current = rest;
 				phase.started.push_back(rest);
 				diags.clear();
+				sites.clear();
 				deadline = Clock::now() + std::chrono::seconds(opt.timeout_s);
 			} else if (kind == "diag") {
 				diags.push_back(rest);
+			} else if (kind == "sites") {
+				/* sites <load|op> <N>, from faults.cpp */
+				const auto tab2 = rest.find('\t');
+				const int n = std::atoi(rest.c_str() + tab2 + 1);
+				(rest.substr(0, tab2) == "load" ? res.faults.load_sites
+								 : res.faults.op_sites) += n;
+				sites = " (" + std::to_string(n) + " sites)";
 			} else if (kind == "end") {
 				std::istringstream is(rest);
 				std::string status;
@@ -486,7 +518,7 @@ bool run_tests_once(const std::string &mech, const Options &opt, MechResult &res
 				std::vector<std::string> taglist;
 				std::istringstream ts(tags);
 				for (std::string t; std::getline(ts, t, ',');)
-					if (t != "-" && t != mech)
+					if (t != "-" && t != mech && t != "." && t != "!hide")
 						taglist.push_back(t);
 				for (const auto &t : taglist)
 					shown_tags += " [" + t + "]";
@@ -500,7 +532,7 @@ bool run_tests_once(const std::string &mech, const Options &opt, MechResult &res
 					++g_total_skip;
 				} else {
 					const bool ok = status == "pass";
-					check(res, ok, name + shown_tags, diags);
+					check(res, ok, name + sites + shown_tags, diags);
 					if (ok) {
 						++phase.passed;
 						for (const auto &t : taglist)
@@ -545,16 +577,20 @@ bool run_tests_once(const std::string &mech, const Options &opt, MechResult &res
  * exits; then every listed test that reported no result fails as not run.
  */
 void run_tests(const std::string &mech, const Options &opt, MechResult &res,
-	       kuipc::KmsgReader &kmsg)
+	       kuipc::KmsgReader &kmsg, bool faults = false)
 {
 	std::string why;
-	const std::vector<std::string> listed = list_tests(mech, why);
+	const std::vector<std::string> listed = list_tests(mech, faults, why);
+	const std::string tag = faults ? "[" + mech + "][.faults]" : "[" + mech + "]";
 	if (listed.empty() && why.empty())
-		why = "no test case tagged [" + mech + "]";
-	if (!check(res, !listed.empty(), mech + ": test inventory", {why}))
+		why = "no test case tagged " + tag;
+	if (!check(res, !listed.empty(),
+		   mech + (faults ? ": fault injection inventory" : ": test inventory"), {why}))
 		return;
-	diag(mech + ": " + std::to_string(listed.size()) + " test cases listed");
+	diag(mech + ": " + std::to_string(listed.size()) + " test cases listed" +
+	     (faults ? " for fault injection" : ""));
 	TestPhase phase;
+	phase.faults = faults;
 	size_t before = 0;
 	do {
 		before = phase.started.size();
@@ -569,7 +605,38 @@ void run_tests(const std::string &mech, const Options &opt, MechResult &res,
 	/* A mechanism whose every test skipped proved nothing. */
 	if (phase.passed == 0)
 		check(res, false, mech + ": at least one test passed",
-		      {"no test case of [" + mech + "] passed"});
+		      {"no test case of " + tag + " passed"});
+}
+
+/*
+ * --faults: the fault-injection sweeps of mech (faults.hpp), after its
+ * tests and cycles, the module not loaded: the load sweep loads it, each
+ * operation's sweep loads it for itself. The kernel log and kmemleak
+ * checks of the mechanism that follow cover them.
+ */
+void run_faults(const std::string &mech, const Options &opt, MechResult &res,
+		kuipc::KmsgReader &kmsg)
+{
+	const auto t0 = Clock::now();
+	const int failed0 = res.failed;
+	res.faults.ran = true;
+	run_tests(mech, opt, res, kmsg, true);
+	if (kuipc::module_loaded("kuipc_" + mech)) {
+		check(res, false, mech + ": fault injection leaves the module unloaded");
+		try {
+			kuipc::unload_module("kuipc_" + mech, 5000);
+		} catch (const kuipc::Error &e) {
+			diag(e.what());
+		}
+	}
+	res.faults.failed = res.failed - failed0;
+	res.faults.wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
+	std::array<char, 160> line{};
+	std::snprintf(line.data(), line.size(),
+		      "%s: fault injection took %.1f s (%d load sites, %d operation sites)",
+		      mech.c_str(), res.faults.wall_s, res.faults.load_sites,
+		      res.faults.op_sites);
+	diag(line.data());
 }
 
 /*
@@ -805,7 +872,19 @@ std::string result_json(const std::map<std::string, MechResult> &results,
 		js << "}}";
 		first = false;
 	}
-	js << "}}";
+	js << "}";
+	bool any_faults = false;
+	for (const auto &[mech, r] : results) {
+		if (!r.faults.ran)
+			continue;
+		js << (any_faults ? ", " : ", \"faults\": {") << '"' << json_escape(mech)
+		   << "\": {\"load_sites\": " << r.faults.load_sites
+		   << ", \"op_sites\": " << r.faults.op_sites
+		   << ", \"failed\": " << r.faults.failed << ", \"wall_s\": " << r.faults.wall_s
+		   << "}";
+		any_faults = true;
+	}
+	js << (any_faults ? "}}" : "}");
 	return js.str();
 }
 
@@ -1020,6 +1099,8 @@ int run(const Options &opt)
 				run_test_phase_leaks(mech, res, *mem0, kmemleak);
 			kmsg.pump();
 			run_cycles(mech, res, kmemleak);
+			if (opt.faults)
+				run_faults(mech, opt, res, kmsg);
 		}
 
 		if (opt.demo) {
@@ -1094,6 +1175,7 @@ void usage()
 {
 	std::fputs("usage: kuipc-runner [--only MECH[,MECH...]] [--timeout SECONDS] [--demo]\n"
 		   "                    [--boot-log]  (first check the log since boot)\n"
+		   "                    [--faults]  (also the fault-injection sweeps)\n"
 		   "       kuipc-runner --catch [CATCH2 ARGS...]   (run Catch2 directly)\n",
 		   stderr);
 }
@@ -1117,6 +1199,8 @@ int main(int argc, char **argv)
 			opt.demo = true;
 		} else if (a == "--boot-log") {
 			opt.boot_log = true;
+		} else if (a == "--faults") {
+			opt.faults = true;
 		} else if ((a == "--only" || a == "--timeout") && i + 1 < args.size()) {
 			const std::string v = args[++i];
 			if (a == "--timeout") {
