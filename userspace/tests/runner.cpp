@@ -646,15 +646,17 @@ void run_faults(const std::string &mech, const Options &opt, MechResult &res,
  * caches the module loader, kernfs and the sysctl/proc code allocate from.
  * The bounds allow for what a guest without leaks showed (measured): slab
  * pages kept on per-CPU partial lists, up to some 130 KiB of SUnreclaim,
- * and the page cache and kworkers moving MemAvailable by up to 250 KiB.
- * They catch a leaked object of 8 KiB or more, or five pages, per cycle
+ * and the page cache and kworkers moving MemAvailable: by up to 250 KiB
+ * on 6.1, and on 6.12 once by 1216 KiB (debugfs, SUnreclaim -76 KiB, not
+ * seen again in the next runs, which moved it by -472 and +8868 KiB).
+ * They catch a leaked object of 8 KiB or more, or ten pages, per cycle
  * (an 8 KiB kmalloc per load showed +320 KiB); the debug kernel's kmemleak
  * catches every smaller leak.
  */
 constexpr int kWarmupCycles = 3;
 constexpr int kCycles = 50;
 constexpr long kMaxSlabGrowthKiB = 256;
-constexpr long kMaxAvailDropKiB = 1024;
+constexpr long kMaxAvailDropKiB = 2048;
 
 /* A field of /proc/meminfo in KiB, e.g. "SUnreclaim". */
 long meminfo_kib(const std::string &field)
