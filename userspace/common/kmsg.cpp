@@ -73,7 +73,7 @@ void KmsgReader::pump()
 			return;
 		}
 		if (n == 0) {
-			problems_.push_back("kernel log: read returned end of file");
+			problems_.emplace_back("kernel log: read returned end of file");
 			return;
 		}
 		const auto rec = parse_kmsg_record(

@@ -532,7 +532,10 @@ bool run_tests_once(const std::string &mech, const Options &opt, MechResult &res
 					++g_total_skip;
 				} else {
 					const bool ok = status == "pass";
-					check(res, ok, name + sites + shown_tags, diags);
+					std::string desc = name;
+					desc += sites;
+					desc += shown_tags;
+					check(res, ok, desc, diags);
 					if (ok) {
 						++phase.passed;
 						for (const auto &t : taglist)

@@ -20,10 +20,14 @@ namespace debugfs = kuipc::debugfs;
 
 TEST_CASE("debugfs: load survives every allocation failure", "[debugfs][.faults]")
 {
-	faults::sweep_load("debugfs", {KUIPC_DEBUGFS_DIR_PATH, KUIPC_DEBUGFS_VALUE_PATH,
-				       KUIPC_DEBUGFS_MASK_PATH, KUIPC_DEBUGFS_OVERWRITE_PATH,
-				       KUIPC_DEBUGFS_INFO_PATH, KUIPC_DEBUGFS_CAPACITY_PATH,
-				       KUIPC_DEBUGFS_EVENTS_PATH});
+	/* std::string(): each path is a concatenation of literals. */
+	faults::sweep_load("debugfs", {std::string(KUIPC_DEBUGFS_DIR_PATH),
+				std::string(KUIPC_DEBUGFS_VALUE_PATH),
+				std::string(KUIPC_DEBUGFS_MASK_PATH),
+				std::string(KUIPC_DEBUGFS_OVERWRITE_PATH),
+				std::string(KUIPC_DEBUGFS_INFO_PATH),
+				std::string(KUIPC_DEBUGFS_CAPACITY_PATH),
+				std::string(KUIPC_DEBUGFS_EVENTS_PATH)});
 }
 
 TEST_CASE("debugfs: an emptying open (O_TRUNC) survives every allocation failure",

@@ -16,9 +16,13 @@ namespace sysfs = kuipc::sysfs;
 
 TEST_CASE("sysfs: load survives every allocation failure", "[sysfs][.faults]")
 {
-	faults::sweep_load("sysfs", {KUIPC_SYSFS_DIR_PATH, KUIPC_SYSFS_VALUE_PATH,
-				     KUIPC_SYSFS_LABEL_PATH, KUIPC_SYSFS_WRITES_PATH,
-				     KUIPC_SYSFS_EVENT_PATH, KUIPC_SYSFS_TRIGGER_PATH});
+	/* std::string(): each path is a concatenation of literals. */
+	faults::sweep_load("sysfs", {std::string(KUIPC_SYSFS_DIR_PATH),
+				std::string(KUIPC_SYSFS_VALUE_PATH),
+				std::string(KUIPC_SYSFS_LABEL_PATH),
+				std::string(KUIPC_SYSFS_WRITES_PATH),
+				std::string(KUIPC_SYSFS_EVENT_PATH),
+				std::string(KUIPC_SYSFS_TRIGGER_PATH)});
 }
 
 TEST_CASE("sysfs: a trigger survives every allocation failure", "[sysfs][.faults]")
