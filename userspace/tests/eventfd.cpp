@@ -232,34 +232,6 @@ private:
 	void *base_;
 };
 
-/*
- * Run fn in a forked child with the same privileges and return its int
- * (0 or an errno by convention); -1 if the child died.
- */
-int run_in_child(const std::function<int()> &fn)
-{
-	const pid_t pid = ::fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int rc = 255;
-		try {
-			rc = fn();
-		} catch (...) {
-			rc = 254;
-		}
-		::_exit(rc & 0xff);
-	}
-	int status = 0;
-	while (::waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			return -1;
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) >= 254)
-		return -1;
-	return WEXITSTATUS(status);
-}
-
 /* Whatever a test does to the module, leave it loaded for the next one. */
 struct Reload {
 	Reload() = default;
@@ -579,16 +551,16 @@ TEST_CASE("eventfd: REGISTER resolves the fd in the caller's own file table",
 	const int null_nr = null.get();
 
 	/* In a child whose fd efd_nr is /dev/null, efd_nr is no eventfd. */
-	CHECK(run_in_child([&] {
+	CHECK(kuipc::test::run_child([&] {
 		if (::dup2(null_nr, efd_nr) < 0)
 			return 100;
 		return register_err(dev, ch, efd_nr);
-	}) == EINVAL);
+	}).code == EINVAL);
 	/* In a child that closed efd_nr, it is not open at all. */
-	CHECK(run_in_child([&] {
+	CHECK(kuipc::test::run_child([&] {
 		::close(efd_nr);
 		return register_err(dev, ch, efd_nr);
-	}) == EBADF);
+	}).code == EBADF);
 	CHECK(dev.status(ch).flags == 0);
 
 	/*
@@ -596,12 +568,12 @@ TEST_CASE("eventfd: REGISTER resolves the fd in the caller's own file table",
 	 * the device file is shared with this process, so the registration
 	 * outlives the child and keeps the child's eventfd alive.
 	 */
-	CHECK(run_in_child([&] {
+	CHECK(kuipc::test::run_child([&] {
 		const ke::EventFd child;
 		if (::dup2(child.fd(), null_nr) < 0)
 			return 100;
 		return register_err(dev, ch, null_nr);
-	}) == 0);
+	}).code == 0);
 	CHECK(dev.status(ch).flags ==
 	      (KUIPC_EVENTFD_REGISTERED | KUIPC_EVENTFD_OWNER));
 	/* Signalling it touches neither of this process's fds with the numbers. */
@@ -1111,13 +1083,13 @@ TEST_CASE("eventfd: closing the device ends its registrations",
 
 	/* The same for a process that exits without unregistering. */
 	constexpr uint32_t ch = 6;
-	CHECK(run_in_child([&] {
+	CHECK(kuipc::test::run_child([&] {
 		ke::Device child;
 		const ke::EventFd efd;
 		child.register_eventfd(ch, efd.fd());
 		child.produce(ch, "left behind");
 		return 0;
-	}) == 0);
+	}).code == 0);
 	const Status st = dev.status(ch);
 	CHECK(st.flags == 0);
 	CHECK(st.queued == 0);
