@@ -5,12 +5,12 @@ import argparse
 import concurrent.futures
 import json
 import os
-import re
 import sys
 import time
 
 from . import (build, coverage, dkms, doclinks, hostdeps, initramfs,
-               kernels, lint, native, scaffold, selfcheck, ui, verdict, vm)
+               kernels, lint, native, report, results, scaffold, selfcheck,
+               ui, vm)
 
 # Guests booted at once by matrix. A guest's vCPUs wait on timers and I/O
 # much of the time, so one more guest than host cores keeps them busy: on 2
@@ -18,71 +18,6 @@ from . import (build, coverage, dkms, doclinks, hostdeps, initramfs,
 DEFAULT_JOBS = (os.cpu_count() or 1) + 1
 # Whole-run limit on the host, per boot; the guest limits each test itself.
 HOST_TIMEOUT_S = 900
-_TAP = re.compile(r"^(not ok|ok)\s+\d+(.*)$")
-
-
-class Tap:
-    """Renumbers the TAP lines of several sources into one stream.
-
-    A `not ok` line is a failure whatever its directive. With strict, a
-    skipped test is a failure too (CI: a skip there hides a lost check)."""
-
-    def __init__(self, out, strict=False):
-        self.out = out
-        self.strict = strict
-        self.n = 0
-        self.passed = self.failed = self.skipped = 0
-        self.source = "host"
-        self.results = []  # (source, ok, description, directive)
-
-    def line(self, ok, desc, directive=""):
-        self.n += 1
-        text = f"{'ok' if ok else 'not ok'} {self.n} - {desc}"
-        if directive:
-            text += f" # {directive}"
-        self._count(ok, directive)
-        self.results.append((self.source, ok, desc, directive))
-        self._print(text, ok)
-
-    def _count(self, ok, directive):
-        if not ok or (self.strict and verdict.is_skip(directive)):
-            self.failed += 1
-        elif verdict.is_skip(directive):
-            self.skipped += 1
-        else:
-            self.passed += 1
-
-    def _print(self, text, ok=None):
-        if ok is False:
-            text = ui.red(text)
-        print(text, file=self.out, flush=True)
-
-    def guest(self, line):
-        """A line from the guest runner; returns True if it was TAP."""
-        m = _TAP.match(line)
-        if m:
-            self.n += 1
-            ok = m.group(1) == "ok"
-            rest = m.group(2)
-            directive = rest.split(" # ", 1)[1] if " # " in rest else ""
-            self._count(ok, directive)
-            desc = rest.split(" # ", 1)[0].lstrip(" -")
-            if self.strict and verdict.is_skip(directive):
-                ok = False
-                rest += " (a skip fails under --strict)"
-            self.results.append((self.source, ok, desc, directive))
-            self._print(f"{m.group(1)} {self.n}{rest}", ok)
-            return True
-        if line.startswith("#"):
-            self._print(line)
-            return True
-        return False
-
-    def summary(self):
-        s = f"{self.passed} passed, {self.failed} failed"
-        if self.skipped:
-            s += f", {self.skipped} skipped"
-        return s
 
 
 def _select_mechs(only):
@@ -137,50 +72,29 @@ def _append(mode, mechs, timeout, faults=False):
             f"kuipc.timeout={timeout}" + (" kuipc.faults=1" if faults else ""))
 
 
-def _guest_line(tap, state, line):
-    """Handle one result line of a guest: TAP, the result JSON, coverage
-    data, or other."""
-    if state.get("gcov") is not None and state["gcov"].feed(line):
-        return
-    if line.startswith("KUIPC-RESULT "):
-        try:
-            state["result"] = json.loads(line[len("KUIPC-RESULT "):])
-        except ValueError:
-            state["result"] = None
-            print(f"  guest: unparsable result line: {line[:200]}",
-                  file=ui.PROGRESS, flush=True)
-        return
-    counts = state.setdefault("counts", verdict.GuestCounts())
-    if counts.feed(line) and not verdict.TAP.match(line):
-        return  # plan or summary: the host prints its own
-    if line.startswith("TAP version"):
-        return
-    if not tap.guest(line):
-        print(f"  guest: {line}", file=ui.PROGRESS, flush=True)
-
-
 def _boot_kernel(args, tap, k, image, mechs, live):
     """Boot one kernel with the runner. With live, its TAP lines are shown
     as they come; otherwise they are kept for the caller to show."""
     workdir = os.path.join(build.builddir(), "vm", k.release)
-    state = {"t": time.monotonic(), "result": None, "lines": []}
+    t = time.monotonic()
+    out = results.GuestOutput()
     # Kernels with the bug detectors on (--kernel debug) run slower.
     factor = getattr(k, "timeout_factor", 1)
     append = _append("test", mechs, args.timeout * factor,
                      getattr(args, "faults", False))
     if getattr(args, "coverage", False):
-        state["gcov"] = coverage.Receiver()
+        out.gcov = coverage.Receiver()
         append += " kuipc.gcov=1"
 
     def on_line(line):
         if line is None:
             print(f"    boot {k.release}: ready in "
-                  f"{time.monotonic() - state['t']:.1f}s",
+                  f"{time.monotonic() - t:.1f}s",
                   file=ui.PROGRESS, flush=True)
         elif live:
-            _guest_line(tap, state, line)
+            out.feed(tap, line)
         else:
-            state["lines"].append(line)
+            out.keep(line)
 
     ui.info(f"boot {k.release} ({args.accel}) and run {', '.join(mechs)}")
     host_timeout = getattr(args, "host_timeout", None) or \
@@ -189,7 +103,7 @@ def _boot_kernel(args, tap, k, image, mechs, live):
                   on_line)
     print(f"    {k.release}: guest run done in {run.wall_s:.1f}s "
           f"({run.accel})", file=ui.PROGRESS, flush=True)
-    return run, state, workdir
+    return run, out, workdir
 
 
 def _run_suite(args, tap, ks, bdir, mechs):
@@ -218,24 +132,24 @@ def _run_suite(args, tap, ks, bdir, mechs):
                                    False) for k, image in images]
             runs = [f.result() for f in futures]
     entries = []
-    for (k, _), (run, state, workdir) in zip(images, runs):
+    for (k, _), (run, out, workdir) in zip(images, runs):
         tap.source = k.release
-        for line in state["lines"]:
-            _guest_line(tap, state, line)
+        out.replay(tap)
         console = vm.read_console(workdir)
-        entries.append(_judge(args, tap, k.release, run, state, mechs,
-                              console=console, workdir=workdir))
+        entries.append(results.judge(tap, k.release, run, out, mechs,
+                                     getattr(args, "strict", False),
+                                     console=console, workdir=workdir))
         if profiled:
-            _coverage(tap, k, state, mechs, entries[-1])
+            _coverage(tap, k, out, mechs, entries[-1])
     return entries
 
 
-def _coverage(tap, k, state, mechs, entry):
+def _coverage(tap, k, out, mechs, entry):
     """The coverage data of one run: a TAP line saying whether it arrived
     whole and lcov read it; the sums go into entry["coverage"]."""
     try:
         sums, problems = coverage.report(k, build.moddir(k, True),
-                                         state["gcov"], mechs)
+                                         out.gcov, mechs)
     except ui.Fatal as e:
         sums, problems = None, [str(e)]
     tap.line(not problems, f"{k.release}: coverage data of every module "
@@ -249,56 +163,6 @@ def _coverage(tap, k, state, mechs, entry):
         entry["coverage"] = sums
 
 
-def _judge(args, tap, release, run, state, mechs, console=None,
-           workdir=None):
-    """The host's checks of one guest run (verdict.py), as TAP lines;
-    returns the run's JSON entry."""
-    counts = state.get("counts") or verdict.GuestCounts()
-    result = state["result"]
-    failed_before = tap.failed
-    entry = {"kernel": release, "accel": run.accel,
-             "wall_s": round(run.wall_s, 1), "mechanisms": {}}
-    if result is not None:
-        entry["mechanisms"] = result.get("mechanisms", {})
-        if "faults" in result:
-            entry["faults"] = result["faults"]
-    problem = run.problem
-    if problem is None and result is None:
-        problem = "the guest sent no results"
-    tap.line(problem is None, f"{release}: guest run completes")
-    if problem is not None:
-        entry["error"] = problem
-        where = f" ({workdir}/console.log)" if workdir else ""
-        print(f"#   {problem}; console tail{where}:", file=tap.out)
-        for ln in run.console_tail.splitlines():
-            print(f"#     {ln}", file=tap.out)
-    disagree = verdict.cross_check(counts, run.exit_code, result, mechs)
-    tap.line(not disagree, f"{release}: the guest's exit status, plan, "
-             "summary and results agree with the host's count")
-    for d in disagree:
-        print(f"#   {d}", file=tap.out)
-    checks = dict(result.get("checks", {})) if result else {}
-    checks["exit_status"] = run.exit_code
-    checks["counts_agree"] = not disagree
-    if console is not None:
-        reports = verdict.console_reports(console)
-        tap.line(not reports, f"{release}: console shows no kernel report")
-        for r in reports[:40]:
-            print(f"#   console: {r}", file=tap.out)
-        checks["console_clean"] = not reports
-    entry["checks"] = checks
-    strict = getattr(args, "strict", False)
-    for r in entry["mechanisms"].values():
-        r["ok"] = bool(r.get("ok")) and not (strict and r.get("skipped"))
-    # This kernel's own lines plus the host's checks of it.
-    entry["passed"], entry["failed"], entry["skipped"] = \
-        counts.passed, counts.failed + (tap.failed - failed_before), \
-        counts.skipped
-    entry["ok"] = (entry["failed"] == 0 and not (strict and counts.skipped)
-                   and problem is None)
-    return entry
-
-
 def _native_env(k, bdir, mechs):
     """--native: build the modules for the running kernel and make the
     host ready to run the suite's programs; returns their environment."""
@@ -310,16 +174,17 @@ def _run_native_suite(args, tap, k, bdir, mechs):
     """The runner on the host's own kernel; returns the JSON kernel entry."""
     env = _native_env(k, bdir, mechs)
     runner = os.path.join(bdir, "userspace", "tests", "kuipc-runner")
-    state = {"result": None}
+    out = results.GuestOutput()
     tap.source = k.release
     ui.info(f"run {', '.join(mechs)} on the running kernel {k.release}")
     run = native.run([runner, "--only", ",".join(mechs), "--timeout",
                       str(args.timeout),
                       *(["--faults"] if getattr(args, "faults", False)
                         else [])], env,
-                     lambda line: _guest_line(tap, state, line),
+                     lambda line: out.feed(tap, line),
                      HOST_TIMEOUT_S)
-    return _judge(args, tap, k.release, run, state, mechs)
+    return results.judge(tap, k.release, run, out, mechs,
+                         getattr(args, "strict", False))
 
 
 def cmd_test(args, vm_only=False, host_tests=True):
@@ -340,7 +205,7 @@ def cmd_test(args, vm_only=False, host_tests=True):
         # Before the run, so that a missing tool cannot waste it.
         with ui.step("check coverage tools"):
             coverage.ensure_tools()
-    tap = Tap(sys.stdout, strict=getattr(args, "strict", False))
+    tap = results.Tap(sys.stdout, strict=getattr(args, "strict", False))
     print("TAP version 13", flush=True)
     if host_tests and not vm_only:
         stale = dkms.check()
@@ -363,79 +228,22 @@ def cmd_test(args, vm_only=False, host_tests=True):
     entries = _run_suite(args, tap, ks, bdir, mechs)
     print(f"1..{tap.n}")
     if getattr(args, "table", False):
-        _print_table(entries, mechs)
+        report.print_table(entries, mechs, ui.PROGRESS)
     if getattr(args, "junit", None):
-        _write_junit(args.junit, tap.results)
+        report.write_junit(args.junit, tap.results)
     # Coverage is one kernel's (--coverage takes one): top level.
     sums = [e.pop("coverage") for e in entries if "coverage" in e]
     if sums:
         coverage.print_table(sums[0], ui.PROGRESS)
     if args.json:
-        out = {"ok": tap.failed == 0 and all(e["ok"] for e in entries),
-               "strict": tap.strict, "passed": tap.passed,
-               "failed": tap.failed, "skipped": tap.skipped,
-               "kernels": entries}
-        if profiled:
-            out["coverage"] = sums[0] if sums else {}
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(out, f, indent=2)
-            f.write("\n")
+        report.write_json(args.json, report.run_json(
+            tap, entries, (sums[0] if sums else {}) if profiled else None))
     print(f"    total wall time {time.monotonic() - t0:.1f}s",
           file=ui.PROGRESS, flush=True)
     # Under meson (vm-suite) stdout must stay pure TAP.
     print(tap.summary(), file=ui.PROGRESS if vm_only else sys.stdout,
           flush=True)
     return 0 if tap.failed == 0 else 1
-
-
-def _print_table(entries, mechs):
-    """kernel x mechanism: passed count, or what went wrong."""
-    width = max([len(e["kernel"]) for e in entries] + [6])
-    cols = [max(len(m), 8) for m in mechs]
-    out = ui.PROGRESS
-    print("", file=out)
-    print("kernel".ljust(width) + "  " + "  ".join(
-        m.ljust(c) for m, c in zip(mechs, cols)) + "  wall", file=out)
-    for e in entries:
-        cells = []
-        for m, c in zip(mechs, cols):
-            r = e["mechanisms"].get(m)
-            if r is None:
-                cell = "-"
-            elif r["failed"] or not (r["load_ok"] and r["unload_ok"]
-                                     and r["dmesg_clean"]):
-                cell = f"FAIL {r['failed']}"
-            else:
-                cell = f"ok {r['passed']}"
-            cells.append(cell.ljust(c))
-        print(e["kernel"].ljust(width) + "  " + "  ".join(cells) +
-              f"  {e['wall_s']}s" + (f"  ({e['error']})" if "error" in e
-                                     else ""), file=out)
-    print("", file=out, flush=True)
-
-
-def _write_junit(path, results):
-    """JUnit XML: a test suite per kernel, a test case per TAP line."""
-    import xml.etree.ElementTree as ET  # pylint: disable=import-outside-toplevel
-    root = ET.Element("testsuites")
-    suites = {}
-    for source, ok, desc, directive in results:
-        suite = suites.get(source)
-        if suite is None:
-            suite = suites[source] = ET.SubElement(
-                root, "testsuite", name=source, tests="0", failures="0",
-                skipped="0")
-        mech = desc.split(":", 1)[0] if ":" in desc else source
-        case = ET.SubElement(suite, "testcase", classname=f"{source}.{mech}",
-                             name=desc)
-        suite.set("tests", str(int(suite.get("tests")) + 1))
-        if directive.upper().startswith("SKIP"):
-            ET.SubElement(case, "skipped", message=directive[4:].strip())
-            suite.set("skipped", str(int(suite.get("skipped")) + 1))
-        elif not ok:
-            ET.SubElement(case, "failure", message=desc)
-            suite.set("failures", str(int(suite.get("failures")) + 1))
-    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
 
 
 def cmd_demo(args):
@@ -525,22 +333,16 @@ def cmd_bench(args):
         print(ui.red(f"bench failed: {run.problem or 'no KUIPC-BENCH line'}"))
         print(run.console_tail)
         return 1
-    out = {"kernel": res.get("kernel", k.release), "accel": run.accel,
-           "vcpus": res.get("vcpus"), "baseline": res["baseline"],
-           "method": res.get("method", {}),
-           "mechanisms": res["mechanisms"]}
-    _print_bench(out)
+    out = report.bench_json(res, run.accel, k.release)
+    report.print_bench(out)
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(out, f, indent=2)
-            f.write("\n")
+        report.write_json(args.json, out)
     if args.chart:
         chart = os.path.join(build.REPO, "scripts", "bench-chart")
         src = args.json
         if not src:
             src = os.path.join(workdir, "bench.json")
-            with open(src, "w", encoding="utf-8") as f:
-                json.dump(out, f, indent=2)
+            report.write_json(src, out)
         ui.run([sys.executable, chart, src, args.chart])
         print(f"    chart written to {args.chart}", file=ui.PROGRESS)
     failed = [m for m, r in out["mechanisms"].items() if "error" in r]
@@ -586,32 +388,6 @@ def cmd_fuzz(args):
         print(f"reproduce with: {again}")
         return 1
     return 0
-
-
-def _print_bench(res):
-    b = res["baseline"]
-    print(f"kernel {res['kernel']}  accel {res['accel']}  "
-          f"vcpus {res['vcpus']}")
-    if res["accel"] == "tcg":
-        print("accel=tcg: absolute times are emulation times; "
-              "only the ratios mean anything")
-    mc = b.get("memcpy_gbps", {})
-    print(f"baseline: getppid {b['getppid_ns']} ns, eventfd ping-pong "
-          f"(one way) {b['eventfd_pingpong_ns']} ns, memcpy "
-          + ", ".join(f"{k} {v} GB/s" for k, v in mc.items()))
-    print("")
-    rows = [("mechanism", "p50 ns", "p99 ns", "ratio", "floor")]
-    for name, r in res["mechanisms"].items():
-        if "error" in r:
-            rows.append((name, "-", "-", "-", "error: " + r["error"]))
-        else:
-            rows.append((name, f"{r['p50_ns']:.0f}", f"{r['p99_ns']:.0f}",
-                         f"{r['ratio']:.2f}", r["floor"]))
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    for row in rows:
-        print("  ".join([row[0].ljust(widths[0])] +
-                        [row[i].rjust(widths[i]) for i in (1, 2, 3)] +
-                        [row[4]]))
 
 
 def cmd_shell(args):

@@ -10,7 +10,7 @@ import os
 import tempfile
 import unittest
 
-from kuipc_lib import __main__ as front, coverage, verdict
+from kuipc_lib import coverage, results, verdict
 
 
 def _send(path, data, size=None, md5=None):
@@ -78,13 +78,13 @@ class Receiver(unittest.TestCase):
 class HostCount(unittest.TestCase):
     def test_coverage_lines_leave_the_tap_count_alone(self):
         out = io.StringIO()
-        tap = front.Tap(out)
-        state = {"gcov": coverage.Receiver()}
+        tap = results.Tap(out)
+        guest = results.GuestOutput(coverage.Receiver())
         lines = ["ok 1 - procfs: a"] + _send("/b/a.gcda", DATA) + \
             ["KUIPC-GCOV done 1", "1..1", "1 passed, 0 failed"]
         for ln in lines:
-            front._guest_line(tap, state, ln)  # pylint: disable=protected-access
-        counts = state["counts"]
+            guest.feed(tap, ln)
+        counts = guest.counts
         self.assertEqual((counts.lines, counts.plan, counts.summary),
                          (1, 1, (1, 0, 0)))
         self.assertEqual(verdict.cross_check(
@@ -92,7 +92,7 @@ class HostCount(unittest.TestCase):
                         "checks": {"end_of_run": True},
                         "mechanisms": {"procfs": {}}}, ["procfs"]), [])
         self.assertNotIn("KUIPC-GCOV", out.getvalue())
-        self.assertEqual(state["gcov"].complete(), [])
+        self.assertEqual(guest.gcov.complete(), [])
 
 
 def _record(path, lf, lh, brf, brh):
