@@ -79,7 +79,7 @@ def _boot_kernel(args, tap, k, image, mechs, live):
     t = time.monotonic()
     out = results.GuestOutput()
     # Kernels with the bug detectors on (--kernel debug) run slower.
-    factor = getattr(k, "timeout_factor", 1)
+    factor = k.timeout_factor
     append = _append("test", mechs, args.timeout * factor,
                      getattr(args, "faults", False))
     if getattr(args, "coverage", False):

@@ -9,7 +9,7 @@ kernel/configs/kvm_guest.config and scripts/debug-kernel/kuipc-debug.config
 merged over it: KASAN (generic, inline), PROVE_LOCKING, DEBUG_ATOMIC_SLEEP,
 DEBUG_KMEMLEAK, UBSAN, KFENCE and DEBUG_OBJECTS, and what the pairs need.
 The tree is cached and is its own headers: the modules build against it
-like against any kernel tree the user built (kernels.TreeKernel). It is
+like against any kernel tree the user built (kernels.tree()). It is
 rebuilt when the config fragment changes.
 """
 
@@ -42,17 +42,18 @@ PACKAGES = {
 TIMEOUT_FACTOR = 5
 
 
-class DebugKernel(kernels.TreeKernel):
-    """The built debug tree, with more guest memory for KASAN's shadow."""
+# kasan_multi_shot: KASAN prints only its first report otherwise, so one
+# report would hide every later one. no5lvl: with 5-level paging (QEMU's
+# -cpu max has LA57) this kernel's KASAN reports a wild-memory-access in an
+# interrupt taken early in start_kernel(), before any module is loaded
+# (seen on 6.12.95 under TCG).
+CMDLINE = "no5lvl kasan_multi_shot"
 
-    memory_mb = 2048
-    timeout_factor = TIMEOUT_FACTOR
-    # kasan_multi_shot: KASAN prints only its first report otherwise, so
-    # one report would hide every later one. no5lvl: with 5-level paging
-    # (QEMU's -cpu max has LA57) this kernel's KASAN reports a
-    # wild-memory-access in an interrupt taken early in start_kernel(),
-    # before any module is loaded (seen on 6.12.95 under TCG).
-    cmdline = "no5lvl kasan_multi_shot"
+
+def _kernel(tree):
+    """The built debug tree, with more guest memory for KASAN's shadow."""
+    return kernels.tree(tree, kind="debug", memory_mb=2048,
+                        timeout_factor=TIMEOUT_FACTOR, cmdline=CMDLINE)
 
 
 def _fragment_hash():
@@ -87,7 +88,7 @@ def get():
     except OSError:
         have = None
     if have == want:
-        return DebugKernel(tree)
+        return _kernel(tree)
 
     hostdeps.ensure(list(PACKAGES), PACKAGES)
     if not os.path.exists(os.path.join(tree, "Makefile")):
@@ -108,4 +109,4 @@ def get():
         _make(tree, "bzImage", "modules")
     with open(marker, "w", encoding="utf-8") as f:
         f.write(want + "\n")
-    return DebugKernel(tree)
+    return _kernel(tree)

@@ -7,6 +7,7 @@ the image and headers with `apt-get download` and unpacks them with `dpkg -x`.
 Later uses read the cache only: no network, no apt.
 """
 
+import dataclasses
 import glob
 import json
 import os
@@ -33,37 +34,24 @@ def cache_dir():
     return os.path.join(base, "kuipc")
 
 
+@dataclasses.dataclass
 class Kernel:
-    """An unpacked Debian kernel: image, headers and in-tree modules."""
+    """A kernel to build the modules for and to boot: a Debian kernel
+    unpacked into the cache, a tree the user built, the debug kernel, or
+    the host's own (--native, never booted)."""
 
-    def __init__(self, release, root):
-        self.release = release
-        self.root = root
-        self.kdir = os.path.join(root, "usr/src", f"linux-headers-{release}")
-        # Where the image package puts its files moved over the years
-        # (/boot and /lib before the /usr merge, /usr/lib/... after it).
-        self.vmlinuz = self._find(f"vmlinuz-{release}", "vmlinuz")
-        self.config = self._find(f"config-{release}", "config")
-        mods = [os.path.join(root, d, release)
-                for d in ("lib/modules", "usr/lib/modules")]
-        self.moddir = next((d for d in mods
-                            if os.path.isdir(os.path.join(d, "kernel"))),
-                           mods[0])
-
-    def module_root(self):
-        return os.path.join(self.moddir, "kernel")
-
-    def _find(self, name, short):
-        for pattern in (f"boot/{name}",
-                        f"usr/lib/modules/{self.release}/{short}",
-                        f"usr/lib/linux-image-{self.release}/{short}"):
-            hits = glob.glob(os.path.join(self.root, pattern),
-                             recursive=True)
-            if hits:
-                return hits[0]
-        if short == "config":
-            return os.path.join(self.kdir, ".config")
-        return os.path.join(self.root, "boot", name)
+    release: str
+    root: str          # where its files are (a tree: the tree itself)
+    kdir: str          # Kbuild's -C directory
+    vmlinuz: str       # the image QEMU boots
+    config: str        # its .config
+    moddir: str        # its in-tree modules, for messages
+    modules: str       # where its in-tree .ko files are searched
+    kind: str = "debian"   # debian, tree, debug or native
+    arch: str = "x86_64"
+    memory_mb: int = 1024  # the guest's memory
+    cmdline: str = ""      # kernel parameters of its own
+    timeout_factor: int = 1  # how much slower its tests run
 
     def config_value(self, name):
         with open(self.config, encoding="utf-8") as f:
@@ -78,7 +66,7 @@ class Kernel:
         for option, name in EXTRA_MODULES.items():
             if self.config_value(option) != "m":
                 continue
-            hits = glob.glob(os.path.join(self.module_root(), "**",
+            hits = glob.glob(os.path.join(self.modules, "**",
                                           f"{name}.ko*"), recursive=True)
             if not hits:
                 raise ui.Fatal(f"{name}.ko not found in {self.moddir}")
@@ -86,26 +74,50 @@ class Kernel:
         return found
 
 
-class TreeKernel(Kernel):
+def _find(root, release, name, short):
+    """A file of the image package: where it is put moved over the years
+    (/boot and /lib before the /usr merge, /usr/lib/... after it)."""
+    for pattern in (f"boot/{name}", f"usr/lib/modules/{release}/{short}",
+                    f"usr/lib/linux-image-{release}/{short}"):
+        hits = glob.glob(os.path.join(root, pattern), recursive=True)
+        if hits:
+            return hits[0]
+    return None
+
+
+def debian(release, root):
+    """An unpacked Debian kernel: image, headers and in-tree modules."""
+    kdir = os.path.join(root, "usr/src", f"linux-headers-{release}")
+    mods = [os.path.join(root, d, release)
+            for d in ("lib/modules", "usr/lib/modules")]
+    moddir = next((d for d in mods
+                   if os.path.isdir(os.path.join(d, "kernel"))), mods[0])
+    return Kernel(
+        release=release, root=root, kdir=kdir,
+        vmlinuz=_find(root, release, f"vmlinuz-{release}", "vmlinuz") or
+        os.path.join(root, "boot", f"vmlinuz-{release}"),
+        config=_find(root, release, f"config-{release}", "config") or
+        os.path.join(kdir, ".config"),
+        moddir=moddir, modules=os.path.join(moddir, "kernel"))
+
+
+def tree(path, kind="tree", **boot):
     """A kernel the user built: its build directory holds bzImage, .config,
-    the in-tree modules and everything Kbuild needs to build ours."""
-
-    def __init__(self, tree):
-        # pylint: disable=super-init-not-called
-        self.root = self.kdir = os.path.abspath(tree)
-        rel = os.path.join(self.kdir, "include/config/kernel.release")
-        self.vmlinuz = os.path.join(self.kdir, "arch/x86/boot/bzImage")
-        self.config = os.path.join(self.kdir, ".config")
-        for path in (rel, self.vmlinuz, self.config):
-            if not os.path.exists(path):
-                raise ui.Fatal(f"{tree} is not a built x86 kernel tree: "
-                               f"{path} is missing (run make there first)")
-        with open(rel, encoding="utf-8") as f:
-            self.release = f.read().strip()
-        self.moddir = self.kdir
-
-    def module_root(self):
-        return self.kdir
+    the in-tree modules and everything Kbuild needs to build ours. boot:
+    the Kernel fields of a kind that boots differently (memory_mb...)."""
+    kdir = os.path.abspath(path)
+    rel = os.path.join(kdir, "include/config/kernel.release")
+    vmlinuz = os.path.join(kdir, "arch/x86/boot/bzImage")
+    config = os.path.join(kdir, ".config")
+    for p in (rel, vmlinuz, config):
+        if not os.path.exists(p):
+            raise ui.Fatal(f"{path} is not a built x86 kernel tree: "
+                           f"{p} is missing (run make there first)")
+    with open(rel, encoding="utf-8") as f:
+        release = f.read().strip()
+    return Kernel(release=release, root=kdir, kdir=kdir, vmlinuz=vmlinuz,
+                  config=config, moddir=kdir, modules=kdir, kind=kind,
+                  **boot)
 
 
 def _alias_file(alias):
@@ -185,7 +197,7 @@ def get(spec, refresh=False):
         from . import debugkernel  # pylint: disable=import-outside-toplevel
         return debugkernel.get()
     if spec not in ALIASES and os.path.isdir(spec):
-        return TreeKernel(spec)
+        return tree(spec)
     if spec not in ALIASES:
         raise ui.Fatal(f"unknown kernel '{spec}' (known: "
                        f"{', '.join(ALIASES)}, debug, or the path of a "
@@ -208,6 +220,6 @@ def get(spec, refresh=False):
         open(os.path.join(dest, ".ready"), "w", encoding="utf-8").close()
     with open(_alias_file(spec), "w", encoding="utf-8") as f:
         json.dump({"release": release}, f)
-    k = Kernel(release, dest)
+    k = debian(release, dest)
     _fix_headers(k)  # idempotent; repairs a cache dir that was moved
     return k

@@ -16,16 +16,20 @@ import subprocess
 import threading
 import time
 
-from . import build, chroot, ui
+from . import build, chroot, kernels, ui
 
 
-class HostKernel:
+def host_kernel():
     """The running kernel, seen the way build.build_modules() needs it."""
-
-    def __init__(self):
-        self.release = os.uname().release
-        self.kdir = f"/lib/modules/{self.release}/build"
-        self.root = self.kdir
+    release = os.uname().release
+    kdir = f"/lib/modules/{release}/build"
+    moddir = f"/lib/modules/{release}"
+    return kernels.Kernel(release=release, root=kdir, kdir=kdir,
+                          vmlinuz=f"/boot/vmlinuz-{release}",
+                          config=os.path.join(kdir, ".config"),
+                          moddir=moddir,
+                          modules=os.path.join(moddir, "kernel"),
+                          kind="native")
 
 
 def _mounted(path):
@@ -37,8 +41,9 @@ def _mounted(path):
 
 
 def check():
-    """Return the HostKernel, or raise Fatal listing every missing piece."""
-    k = HostKernel()
+    """Return the running kernel, or raise Fatal listing every missing
+    piece."""
+    k = host_kernel()
     problems = []
     if os.geteuid() != 0:
         problems.append("not running as root: loading modules and the "

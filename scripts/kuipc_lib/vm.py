@@ -24,10 +24,10 @@ def _kvm_broken_file():
 
 def _qemu_cmd(kernel, initrd, append, accel, workdir, interactive):
     binary, extra = qemu.get()
-    # A kernel may need parameters of its own (DebugKernel.cmdline).
-    append = " ".join(filter(None, [append, getattr(kernel, "cmdline", "")]))
+    # A kernel may need parameters of its own (the debug kernel's).
+    append = " ".join(filter(None, [append, kernel.cmdline]))
     cmd = [binary, *extra, "-accel", accel, "-cpu", "host" if accel == "kvm" else "max",
-           "-smp", "2", "-m", str(getattr(kernel, "memory_mb", 1024)), "-nodefaults", "-no-user-config",
+           "-smp", "2", "-m", str(kernel.memory_mb), "-nodefaults", "-no-user-config",
            "-display", "none", "-no-reboot",
            "-kernel", kernel.vmlinuz, "-initrd", initrd, "-append", append]
     if interactive:
