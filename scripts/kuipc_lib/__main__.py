@@ -1,21 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0
 """kuipc front door: demo, test, bench, shell (see README.md)."""
 
-import argparse
 import concurrent.futures
 import json
 import os
 import sys
 import time
 
-from . import (build, coverage, dkms, doclinks, hostdeps, initramfs,
+from . import (build, cli, coverage, dkms, doclinks, hostdeps, initramfs,
                kernels, lint, native, report, results, scaffold, selfcheck,
                ui, vm)
 
-# Guests booted at once by matrix. A guest's vCPUs wait on timers and I/O
-# much of the time, so one more guest than host cores keeps them busy: on 2
-# cores, 3 kernels at once took 60 s where one after the other took 109 s.
-DEFAULT_JOBS = (os.cpu_count() or 1) + 1
 # Whole-run limit on the host, per boot; the guest limits each test itself.
 HOST_TIMEOUT_S = 900
 
@@ -427,143 +422,11 @@ def cmd_gen_dkms_conf(args):
 
 
 def main(argv):
-    p = argparse.ArgumentParser(
-        prog="kuipc",
-        description="Kernel<->user communication pairs, tested in QEMU.")
-    sub = p.add_subparsers(dest="cmd", required=True,
-                           metavar="{test,matrix,demo,bench,fuzz,shell,lint,selfcheck,new}")
-
-    def common(sp, multi_kernel):
-        if multi_kernel:
-            sp.add_argument("--kernel", action="append", metavar="K",
-                            help="kernel to boot (6.1, 6.12, latest, debug: "
-                            "6.12 built with KASAN, lockdep, kmemleak, "
-                            "UBSAN, KFENCE and DEBUG_OBJECTS, or the path "
-                            "of a kernel tree you built); "
-                            "repeatable; default 6.1")
-        else:
-            sp.add_argument("--kernel", metavar="K",
-                            help="kernel to boot; default 6.1")
-        sp.add_argument("--accel", choices=("auto", "tcg", "kvm"),
-                        default="auto", help="QEMU accelerator")
-        sp.add_argument("--refresh", action="store_true",
-                        help="re-resolve kernel versions (network)")
-
-    def native_flag(sp):
-        sp.add_argument("--native", action="store_true",
-                        help="run on the host's own kernel instead of a "
-                        "QEMU guest (root, module support and "
-                        "/lib/modules/$(uname -r)/build needed; for hosts "
-                        "that are themselves disposable VMs)")
-
-    def verdict_flags(sp):
-        sp.add_argument("--strict", action="store_true",
-                        help="a skipped test fails the run (CI)")
-        sp.add_argument("--faults", action="store_true",
-                        help="also inject an allocation failure at every "
-                        "site of each module's load and operations "
-                        "(fail-nth; needs --kernel debug)")
-        sp.add_argument("--host-timeout", type=int, metavar="SECONDS",
-                        help="whole-run limit of a guest on the host "
-                        f"(default {HOST_TIMEOUT_S}, times the kernel's "
-                        "slow-down factor)")
-
-    sp = sub.add_parser("test", help="host unit tests + the VM suite")
-    common(sp, True)
-    native_flag(sp)
-    verdict_flags(sp)
-    sp.add_argument("--only", action="append", default=[], metavar="MECH")
-    sp.add_argument("--json", metavar="FILE")
-    sp.add_argument("--timeout", type=int, default=60,
-                    help="per-test timeout in the guest (s)")
-    sp.add_argument("--coverage", action="store_true",
-                    help="line and branch coverage of the modules (lcov, "
-                    "HTML in build/coverage/); needs --kernel debug")
-
-    # For meson's `vm` test: the VM suite only, pure TAP on stdout.
-    sp = sub.add_parser("vm-suite")
-    common(sp, True)
-    verdict_flags(sp)
-    sp.add_argument("--only", action="append", default=[], metavar="MECH")
-    sp.add_argument("--json", metavar="FILE")
-    sp.add_argument("--timeout", type=int, default=60)
-    sp.add_argument("--builddir")
-
-    sp = sub.add_parser("matrix", help="the VM suite on every supported "
-                        "kernel (6.1, 6.12, latest)")
-    common(sp, True)
-    verdict_flags(sp)
-    sp.add_argument("--only", action="append", default=[], metavar="MECH")
-    sp.add_argument("--json", metavar="FILE")
-    sp.add_argument("--junit", metavar="FILE")
-    sp.add_argument("--timeout", type=int, default=60)
-    sp.add_argument("--jobs", type=int, default=DEFAULT_JOBS,
-                    help="guests to run at once (default: "
-                    f"{DEFAULT_JOBS} on this machine)")
-
-    sp = sub.add_parser("demo", help="run pairs, showing both sides")
-    common(sp, False)
-    native_flag(sp)
-    sp.add_argument("mechs", nargs="*", metavar="MECH")
-
-    sp = sub.add_parser("bench", help="benchmarks: each pair against "
-                        "its user-space floor (never part of test)")
-    common(sp, False)
-    native_flag(sp)
-    sp.add_argument("--only", action="append", default=[], metavar="MECH")
-    sp.add_argument("--json", metavar="FILE")
-    sp.add_argument("--chart", metavar="SVG",
-                    help="also draw the ratios (scripts/bench-chart, "
-                    "gnuplot)")
-    sp.add_argument("--profile", action="store_true",
-                    help="trace one operation of each row with ftrace's "
-                    "function_graph and show the trace")
-
-    sp = sub.add_parser("fuzz", help="random, bounded operations on every "
-                        "pair's interface in a guest; fails on any kernel "
-                        "report")
-    common(sp, False)
-    sp.add_argument("--only", action="append", default=[], metavar="MECH")
-    sp.add_argument("--seconds", type=int, default=60)
-    sp.add_argument("--seed", type=int,
-                    help="the run's seed (printed by every run)")
-
-    sp = sub.add_parser("shell", help="an interactive guest")
-    common(sp, False)
-
-    sp = sub.add_parser("lint", help="sparse, checkpatch.pl --strict, "
-                        "clang-tidy and the unit tests under ASan+UBSan")
-    sp.add_argument("--kernel", metavar="K",
-                    help="headers to run sparse against; default 6.1")
-    sp.add_argument("--refresh", action="store_true",
-                    help="re-resolve kernel versions (network)")
-
-    sp = sub.add_parser("selfcheck", help="negative controls: inject one "
-                        "fault at a time into a copy of the tree and show "
-                        "that the verdict turns red for it")
-    sp.add_argument("controls", nargs="*", metavar="CONTROL",
-                    help="; ".join(f"{c.name}: {c.what}"
-                                   for c in selfcheck.CONTROLS))
-
-    sp = sub.add_parser("new", help="scaffold a new pair (module, client, "
-                        "tests, doc) from scripts/templates/pair")
-    sp.add_argument("name", metavar="NAME")
-
-    sp = sub.add_parser("doc-links")  # for scripts/doc-links
-    sp.add_argument("--fix", action="store_true")
-
-    sp = sub.add_parser("gen-dkms-conf")  # for scripts/gen-dkms-conf
-    sp.add_argument("--check", action="store_true")
-
-    args = p.parse_args(argv)
-    if hasattr(args, "only"):
-        args.only = [m for o in args.only for m in o.split(",") if m]
+    args = cli.parse(argv)
     try:
         if args.cmd == "test":
             return cmd_test(args)
         if args.cmd == "matrix":
-            args.kernel = args.kernel or list(kernels.ALIASES)
-            args.table = True
             return cmd_test(args, host_tests=False)
         if args.cmd == "vm-suite":
             return cmd_test(args, vm_only=True)
