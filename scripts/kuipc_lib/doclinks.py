@@ -56,10 +56,15 @@ def _definition(lines, sym):
     return None
 
 
-def check(fix=False):
-    """Return a list of problems; with fix, rewrite what can be fixed."""
+def _pages(root):
+    return sorted(glob.glob(os.path.join(root, "docs", "*.md")))
+
+
+def check(fix=False, root=build.REPO):
+    """Return a list of problems; with fix, rewrite what can be fixed.
+    root: the tree whose docs/ is read."""
     problems = []
-    for page in sorted(glob.glob(os.path.join(build.REPO, "docs", "*.md"))):
+    for page in _pages(root):
         with open(page, encoding="utf-8") as f:
             text = f.read()
         cache = {}
@@ -77,7 +82,7 @@ def check(fix=False):
         def repl(m, page=page, lines_of=lines_of):
             text_, rel, num, title = m.group(1), m.group(2), int(m.group(3)), \
                 m.group(4)
-            where = f"{os.path.relpath(page, build.REPO)}: [{text_}]({rel}" \
+            where = f"{os.path.relpath(page, root)}: [{text_}]({rel}" \
                 f"#L{num})"
             sym = _symbol(text_, title)
             lines = lines_of(rel)
@@ -105,9 +110,9 @@ def check(fix=False):
     return problems
 
 
-def count():
+def count(root=build.REPO):
     n = 0
-    for page in glob.glob(os.path.join(build.REPO, "docs", "*.md")):
+    for page in _pages(root):
         with open(page, encoding="utf-8") as f:
             n += len(_LINK.findall(f.read()))
     return n

@@ -47,33 +47,48 @@ def targets(name):
             for rel in _templates()]
 
 
-def new(name):
+def _check(name, root, known):
+    """Refuse a name that is malformed, reserved or taken under root
+    (known: the mechanisms there)."""
     if not NAME_RE.match(name):
         raise ui.Fatal(f"bad name '{name}': it must match "
                        f"{NAME_RE.pattern} (lower case, digits, '_', "
                        "2 to 16 characters)")
-    if name in build.mechs():
+    if name in known:
         raise ui.Fatal(f"'{name}' is already a mechanism (modules/{name})")
     if name in _RESERVED:
         raise ui.Fatal(f"'{name}' is reserved (a C++ keyword or a directory "
                        "of the build)")
-    outs = targets(name)
-    taken = [rel for _, rel in outs
-             if os.path.lexists(os.path.join(build.REPO, rel))]
+    taken = [rel for _, rel in targets(name)
+             if os.path.lexists(os.path.join(root, rel))]
     # A directory of that name under modules/ or userspace/ is taken too.
     for top in ("modules", "userspace"):
         rel = os.path.join(top, name)
-        if os.path.lexists(os.path.join(build.REPO, rel)) and rel not in taken:
+        if os.path.lexists(os.path.join(root, rel)) and rel not in taken:
             taken.append(rel)
     if taken:
         raise ui.Fatal(f"'{name}' exists already: {', '.join(sorted(taken))}")
-    for src, rel in outs:
+
+
+def write(name, root, known=()):
+    """Write the pair's files under root; returns their paths, relative
+    to root, in the order written."""
+    _check(name, root, known)
+    written = []
+    for src, rel in targets(name):
         with open(src, encoding="utf-8") as f:
             text = _subst(f.read(), name)
-        dst = os.path.join(build.REPO, rel)
+        dst = os.path.join(root, rel)
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         with open(dst, "w", encoding="utf-8") as f:
             f.write(text)
+        written.append(rel)
+    return written
+
+
+def new(name):
+    """`kuipc new NAME`: the pair's files in this tree, and dkms.conf."""
+    for rel in write(name, build.REPO, build.mechs()):
         print(f"  created {rel}")
     dkms.write()
     print("  updated dkms.conf")
