@@ -156,7 +156,8 @@ def _guest_parsers(sub):
 
 def _tool_parsers(sub):
     sp = sub.add_parser("lint", help="sparse, checkpatch.pl --strict, "
-                        "clang-tidy and the unit tests under ASan+UBSan")
+                        "clang-tidy, pyflakes and the unit tests under "
+                        "ASan+UBSan")
     sp.add_argument("--kernel", metavar="K",
                     help="headers to run sparse against; default 6.1")
     sp.add_argument("--refresh", action="store_true",

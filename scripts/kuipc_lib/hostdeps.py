@@ -29,6 +29,7 @@ LINT_PACKAGES = {
     "clang-tidy": "lints the clients (scripts/kuipc lint)",
     "perl": "runs the kernel's checkpatch.pl (scripts/kuipc lint)",
     "xz-utils": "unpacks checkpatch.pl from linux-source",
+    "pyflakes3": "checks the Python of scripts/ (scripts/kuipc lint)",
 }
 
 

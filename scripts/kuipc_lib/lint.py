@@ -6,6 +6,7 @@
   taken from Debian's linux-source package (the script and the two data
   files it reads are unpacked into the cache, nothing is installed);
 - clang-tidy (.clang-tidy at the top of the tree) on the user-space code;
+- pyflakes on the Python of scripts/ (the front door and its tools);
 - the host unit tests built and run under AddressSanitizer and
   UndefinedBehaviorSanitizer.
 Every finding is printed; any finding makes the command exit non-zero.
@@ -107,6 +108,38 @@ def clang_tidy(bdir):
     return findings
 
 
+def _is_python(path):
+    if path.endswith(".py"):
+        return True
+    try:
+        with open(path, "rb") as f:
+            first = f.readline()
+    except OSError:
+        return False
+    return first.startswith(b"#!") and b"python" in first
+
+
+def python_files():
+    """The Python files under scripts/, relative to the repository."""
+    files = []
+    for top, dirs, names in os.walk(os.path.join(build.REPO, "scripts")):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        files += [os.path.join(top, n) for n in sorted(names)
+                  if _is_python(os.path.join(top, n))]
+    return [os.path.relpath(f, build.REPO) for f in files]
+
+
+def pyflakes():
+    """pyflakes3 on every Python file of scripts/."""
+    with ui.step("pyflakes on the Python of scripts/"):
+        res = subprocess.run(["pyflakes3", *python_files()], cwd=build.REPO,
+                             capture_output=True, text=True, check=False)
+    findings = (res.stdout + res.stderr).splitlines()
+    if res.returncode != 0 and not findings:
+        findings.append(f"pyflakes3 exited {res.returncode}")
+    return findings
+
+
 def sanitizers():
     """Build the host unit tests with ASan+UBSan and run them."""
     sdir = os.path.join(build.builddir(), "sanitize")
@@ -135,6 +168,7 @@ def run(kernel, bdir):
     groups = [("sparse", sparse(kernel)),
               ("checkpatch", checkpatch()),
               ("clang-tidy", clang_tidy(bdir)),
+              ("pyflakes", pyflakes()),
               ("sanitizers", sanitizers())]
     total = 0
     for name, findings in groups:
