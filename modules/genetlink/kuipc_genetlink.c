@@ -17,6 +17,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/build_bug.h>
+#include <linux/err.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -95,21 +96,28 @@ static size_t kuipc_genl_value_size(void)
 	return nla_total_size(sizeof(u32)) + nla_total_size(sizeof(u32));
 }
 
-static int kuipc_genl_fill_value(struct sk_buff *skb, u32 portid, u32 seq,
-				 u8 cmd, u32 value, u32 generation)
+/*
+ * A message carrying the value and its generation: the reply to GET, or the
+ * notification of a SET. Sized exactly, so putting the attributes cannot
+ * fail; the check stays for whoever adds an attribute and forgets the size.
+ */
+static struct sk_buff *kuipc_genl_value_msg(u32 portid, u32 seq, u8 cmd,
+					    u32 value, u32 generation)
 {
+	struct sk_buff *msg;
 	void *hdr;
 
-	hdr = genlmsg_put(skb, portid, seq, &kuipc_genl_family, 0, cmd);
-	if (!hdr)
-		return -EMSGSIZE;
-	if (nla_put_u32(skb, KUIPC_GENETLINK_A_VALUE, value) ||
-	    nla_put_u32(skb, KUIPC_GENETLINK_A_GENERATION, generation)) {
-		genlmsg_cancel(skb, hdr);
-		return -EMSGSIZE;
+	msg = genlmsg_new(kuipc_genl_value_size(), GFP_KERNEL);
+	if (!msg)
+		return ERR_PTR(-ENOMEM);
+	hdr = genlmsg_put(msg, portid, seq, &kuipc_genl_family, 0, cmd);
+	if (!hdr || nla_put_u32(msg, KUIPC_GENETLINK_A_VALUE, value) ||
+	    nla_put_u32(msg, KUIPC_GENETLINK_A_GENERATION, generation)) {
+		nlmsg_free(msg);
+		return ERR_PTR(-EMSGSIZE);
 	}
-	genlmsg_end(skb, hdr);
-	return 0;
+	genlmsg_end(msg, hdr);
+	return msg;
 }
 
 static int kuipc_genl_echo_doit(struct sk_buff *skb, struct genl_info *info)
@@ -148,23 +156,16 @@ static int kuipc_genl_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sk_buff *reply;
 	u32 value, generation;
-	int err;
-
-	reply = genlmsg_new(kuipc_genl_value_size(), GFP_KERNEL);
-	if (!reply)
-		return -ENOMEM;
 
 	mutex_lock(&kuipc_genl_lock);
 	value = kuipc_genl_value;
 	generation = kuipc_genl_generation;
 	mutex_unlock(&kuipc_genl_lock);
 
-	err = kuipc_genl_fill_value(reply, info->snd_portid, info->snd_seq,
-				    KUIPC_GENETLINK_CMD_GET, value, generation);
-	if (err) {
-		nlmsg_free(reply);
-		return err;
-	}
+	reply = kuipc_genl_value_msg(info->snd_portid, info->snd_seq,
+				     KUIPC_GENETLINK_CMD_GET, value, generation);
+	if (IS_ERR(reply))
+		return PTR_ERR(reply);
 
 	pr_debug("get: value %u generation %u for port %u\n", value,
 		 generation, info->snd_portid);
@@ -175,7 +176,6 @@ static int kuipc_genl_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sk_buff *ntf;
 	u32 value, generation;
-	int err;
 
 	if (GENL_REQ_ATTR_CHECK(info, KUIPC_GENETLINK_A_VALUE)) {
 		GENL_SET_ERR_MSG(info, "missing value attribute");
@@ -185,20 +185,15 @@ static int kuipc_genl_set_doit(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	value = nla_get_u32(info->attrs[KUIPC_GENETLINK_A_VALUE]);
 
-	/* Allocate before changing anything: a failure leaves no trace. */
-	ntf = genlmsg_new(kuipc_genl_value_size(), GFP_KERNEL);
-	if (!ntf)
-		return -ENOMEM;
-
 	mutex_lock(&kuipc_genl_lock);
 	generation = kuipc_genl_generation + 1;
-	err = kuipc_genl_fill_value(ntf, info->snd_portid, info->snd_seq,
-				    KUIPC_GENETLINK_CMD_VALUE_NTF, value,
-				    generation);
-	if (err) {
+	/* Built before anything changes: a failure leaves no trace. */
+	ntf = kuipc_genl_value_msg(info->snd_portid, info->snd_seq,
+				   KUIPC_GENETLINK_CMD_VALUE_NTF, value,
+				   generation);
+	if (IS_ERR(ntf)) {
 		mutex_unlock(&kuipc_genl_lock);
-		nlmsg_free(ntf);
-		return err;
+		return PTR_ERR(ntf);
 	}
 	kuipc_genl_value = value;
 	kuipc_genl_generation = generation;
@@ -222,15 +217,14 @@ static int kuipc_genl_fill_entry(struct sk_buff *skb,
 	char name[KUIPC_GENETLINK_ENTRY_NAME_SIZE];
 	void *hdr;
 
+	snprintf(name, sizeof(name), KUIPC_GENETLINK_ENTRY_NAME_FMT, index);
+	/* The skb is full when any of these fails: the caller stops there. */
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 			  &kuipc_genl_family, NLM_F_MULTI,
 			  KUIPC_GENETLINK_CMD_DUMP);
-	if (!hdr)
-		return -EMSGSIZE;
-	snprintf(name, sizeof(name), KUIPC_GENETLINK_ENTRY_NAME_FMT, index);
-	if (nla_put_u32(skb, KUIPC_GENETLINK_A_INDEX, index) ||
+	if (!hdr || nla_put_u32(skb, KUIPC_GENETLINK_A_INDEX, index) ||
 	    nla_put_string(skb, KUIPC_GENETLINK_A_NAME, name)) {
-		genlmsg_cancel(skb, hdr);
+		genlmsg_cancel(skb, hdr); /* nothing to cancel if !hdr */
 		return -EMSGSIZE;
 	}
 	genlmsg_end(skb, hdr);
