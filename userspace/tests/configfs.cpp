@@ -55,16 +55,7 @@ using Strings = std::vector<std::string>;
 
 constexpr const char *modname = "kuipc_configfs";
 
-/* The errno fn() threw as kuipc::Error, 0 if it succeeded. */
-template <typename Fn> int errno_of(Fn &&fn)
-{
-	try {
-		fn();
-		return 0;
-	} catch (const kuipc::Error &e) {
-		return e.err();
-	}
-}
+using kuipc::test::errno_of;
 
 /* 0 when path exists, else the errno of stat(). */
 int stat_errno(const std::string &path)

@@ -14,7 +14,7 @@
 // runner checks the kernel log and kmemleak afterwards.
 #pragma once
 
-#include "error.hpp"
+#include "support.hpp"
 
 #include <cerrno>
 #include <functional>
@@ -69,16 +69,7 @@ private:
 	std::string mech_;
 };
 
-/* The errno of fn() (which throws kuipc::Error), 0 when it returned. */
-template <typename Fn> int errno_of(Fn &&fn)
-{
-	try {
-		fn();
-		return 0;
-	} catch (const kuipc::Error &e) {
-		return e.err();
-	}
-}
+using kuipc::test::errno_of;
 
 /* The paths among paths that exist. */
 std::vector<std::string> existing(const std::vector<std::string> &paths);

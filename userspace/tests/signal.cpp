@@ -1458,19 +1458,7 @@ TEST_CASE("signal: GET_STATS of the older 40-byte struct still works and writes 
 TEST_CASE("signal: an open file pins the module; unload removes the node",
 	  "[signal][lifecycle]")
 {
-	/* Whatever happens below, leave the module loaded for the runner. */
-	struct Reload {
-		~Reload()
-		{
-			if (kuipc::module_loaded(module_name))
-				return;
-			try {
-				kuipc::load_module(kuipc::module_path("signal"));
-			} catch (const kuipc::Error &) {
-				/* The next test's open() will say so. */
-			}
-		}
-	} reload;
+	const kuipc::test::ReloadGuard reload("signal");
 
 	{
 		ks::Listener l(rt(4));
@@ -1509,6 +1497,34 @@ TEST_CASE("signal: an open file pins the module; unload removes the node",
 	const std::optional<Event> ev = l.wait(wait_ms_now());
 	REQUIRE(ev);
 	CHECK(ev->value == 52);
+}
+
+TEST_CASE("signal: max_user_registrations=0 is refused at load with EINVAL",
+	  "[signal][lifecycle][badinput]")
+{
+	const kuipc::test::ReloadGuard reload("signal");
+	REQUIRE_NOTHROW(kuipc::unload_module(module_name, 2000));
+
+	CHECK(kuipc::test::errno_of([] {
+		      kuipc::load_module(kuipc::module_path("signal"),
+					 "max_user_registrations=0");
+	      }) == EINVAL);
+	CHECK_FALSE(kuipc::module_loaded(module_name));
+	struct stat st {};
+	CHECK(::stat(KUIPC_SIGNAL_PATH, &st) == -1);
+
+	/* One is the smallest limit that loads, and it holds. */
+	REQUIRE_NOTHROW(kuipc::load_module(kuipc::module_path("signal"),
+					   "max_user_registrations=1"));
+	CHECK(kuipc::test::read_file(KUIPC_SIGNAL_USER_REGS_PATH) == "1\n");
+	{
+		const ks::Listener l(rt(4));
+		const ks::Device extra(O_RDONLY);
+		CHECK(register_err(extra.fd(), ks::make_registration(rt(4))) ==
+		      ENOSPC);
+	}
+	/* Back to the default for the tests after this one (the guard). */
+	REQUIRE_NOTHROW(kuipc::unload_module(module_name, 2000));
 }
 
 namespace {

@@ -3,6 +3,7 @@
 
 #include "error.hpp"
 #include "fd.hpp"
+#include "module.hpp"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -355,6 +356,17 @@ std::unique_ptr<UserfaultPage> userfault_page()
 		if (e.err() == ENOSYS)
 			KUIPC_SKIP("the kernel has no userfaultfd (CONFIG_USERFAULTFD)");
 		throw;
+	}
+}
+
+ReloadGuard::~ReloadGuard()
+{
+	if (kuipc::module_loaded("kuipc_" + mech_))
+		return;
+	try {
+		kuipc::load_module(kuipc::module_path(mech_));
+	} catch (const kuipc::Error &) {
+		/* Reported by the next test and the runner, see above. */
 	}
 }
 

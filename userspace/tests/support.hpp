@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "error.hpp"
+
 #include <sys/mman.h>
 
 #include <chrono>
@@ -15,6 +17,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace kuipc::test {
 
@@ -25,6 +28,17 @@ struct Skip : std::runtime_error {
 
 /* Prefix by which the runner's reporter recognises a skip. */
 inline constexpr const char *skip_prefix = "kuipc-skip: ";
+
+/* The errno of fn() (which throws kuipc::Error), 0 when it returned. */
+template <typename Fn> int errno_of(Fn &&fn)
+{
+	try {
+		fn();
+		return 0;
+	} catch (const kuipc::Error &e) {
+		return e.err();
+	}
+}
 
 /* Unprivileged identity used by permission tests. */
 inline constexpr unsigned int nobody_uid = 65534;
@@ -186,6 +200,25 @@ private:
 
 /* A new UserfaultPage; skips the test on a kernel without userfaultfd. */
 std::unique_ptr<UserfaultPage> userfault_page();
+
+/*
+ * For a test that unloads its pair's module: however the test ends, the
+ * module (kuipc_<mech>.ko, no parameters) is loaded again when this goes
+ * out of scope, so that the next test finds it. A reload that fails is
+ * left to the next test and the runner's unload check to report.
+ */
+class ReloadGuard {
+public:
+	explicit ReloadGuard(std::string mech) : mech_(std::move(mech)) {}
+	ReloadGuard(const ReloadGuard &) = delete;
+	ReloadGuard &operator=(const ReloadGuard &) = delete;
+	ReloadGuard(ReloadGuard &&) = delete;
+	ReloadGuard &operator=(ReloadGuard &&) = delete;
+	~ReloadGuard();
+
+private:
+	std::string mech_;
+};
 
 } // namespace kuipc::test
 

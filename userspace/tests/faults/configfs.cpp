@@ -20,6 +20,25 @@ bool has_item(const std::string &name)
 	return std::find(items.begin(), items.end(), name) != items.end();
 }
 
+/* Sweep the mkdir of name next to an item that must survive every run. */
+void sweep_mkdir(const std::string &name)
+{
+	const faults::Loaded mod("configfs");
+	const configfs::Client client;
+	client.create("kept");
+	faults::sweep([&] { return faults::errno_of([&] { client.create(name); }); },
+		      [&](const faults::Run &run) {
+			      CHECK(has_item(name) == (run.err == 0));
+			      CHECK(has_item("kept"));
+			      const auto sum = client.summary();
+			      CHECK(sum.items == (run.err == 0 ? 2U : 1U));
+			      CHECK(sum.allocated == sum.items);
+			      if (run.err == 0)
+				      client.remove(name);
+		      });
+	client.remove_all();
+}
+
 } // namespace
 
 TEST_CASE("configfs: load survives every allocation failure", "[configfs][.faults]")
@@ -32,18 +51,18 @@ TEST_CASE("configfs: load survives every allocation failure", "[configfs][.fault
 TEST_CASE("configfs: an item's mkdir survives every allocation failure",
 	  "[configfs][.faults]")
 {
-	const faults::Loaded mod("configfs");
-	const configfs::Client client;
-	client.create("kept");
-	faults::sweep([&] { return faults::errno_of([&] { client.create("item"); }); },
-		      [&](const faults::Run &run) {
-			      CHECK(has_item("item") == (run.err == 0));
-			      CHECK(has_item("kept"));
-			      const auto sum = client.summary();
-			      CHECK(sum.items == (run.err == 0 ? 2U : 1U));
-			      CHECK(sum.allocated == sum.items);
-			      if (run.err == 0)
-				      client.remove("item");
-		      });
-	client.remove_all();
+	sweep_mkdir("item");
+}
+
+/*
+ * configfs keeps a name of up to CONFIGFS_ITEM_NAME_LEN - 1 (19) bytes in the
+ * item; a longer one is a kmalloc() of its own, which make_item() checks.
+ */
+TEST_CASE("configfs: mkdir of a name too long for the item's inline buffer "
+	  "survives every allocation failure",
+	  "[configfs][.faults]")
+{
+	const std::string name(KUIPC_CONFIGFS_NAME_MAX, 'n');
+	static_assert(KUIPC_CONFIGFS_NAME_MAX >= 20);
+	sweep_mkdir(name);
 }
