@@ -17,13 +17,16 @@ def write_json(path, data):
 def run_json(tap, entries, coverage=None):
     """The JSON of `test` and `matrix`: the totals of the TAP stream and
     one entry per kernel; coverage (a dict, or None when not asked for)
-    at the top level."""
+    at the top level, and so are the fault-injection figures of a run on
+    one kernel (each entry keeps its own)."""
     out = {"ok": tap.failed == 0 and all(e["ok"] for e in entries),
            "strict": tap.strict, "passed": tap.passed,
            "failed": tap.failed, "skipped": tap.skipped,
            "kernels": entries}
     if coverage is not None:
         out["coverage"] = coverage
+    if len(entries) == 1 and "faults" in entries[0]:
+        out["faults"] = entries[0]["faults"]
     return out
 
 

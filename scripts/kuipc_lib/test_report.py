@@ -51,6 +51,15 @@ class Files(unittest.TestCase):
         tap.line(False, "host: b")
         self.assertFalse(report.run_json(tap, ENTRIES[:1])["ok"])
 
+    def test_run_json_puts_one_kernels_fault_figures_at_the_top(self):
+        tap = results.Tap(io.StringIO(), strict=True)
+        faults = {"procfs": {"load_sites": 8, "op_sites": 10, "failed": 0}}
+        one = [dict(ENTRIES[0], faults=faults)]
+        self.assertEqual(report.run_json(tap, one)["faults"], faults)
+        self.assertNotIn("faults", report.run_json(tap, ENTRIES[:1]))
+        # Several kernels: each entry keeps its own, nothing at the top.
+        self.assertNotIn("faults", report.run_json(tap, one + ENTRIES[1:]))
+
     def test_junit_has_a_suite_per_source_and_a_case_per_line(self):
         path = os.path.join(self.dir, "out.xml")
         report.write_junit(path, [
