@@ -14,7 +14,13 @@ class Tap:
     """Renumbers the TAP lines of several sources into one stream.
 
     A `not ok` line is a failure whatever its directive. With strict, a
-    skipped test is a failure too (CI: a skip there hides a lost check)."""
+    skipped test is a failure too (CI: a skip there hides a lost check).
+
+    Each line is kept in results, as a dict: source (host, or the kernel
+    the line is of), by (host: the host's own check; guest: the guest's
+    line), name, ok (the line's own), status (pass, fail or skip, as
+    counted), directive and diag (its diagnostic lines) when it has
+    them. The JSON, JUnit and KTAP files are written from these."""
 
     def __init__(self, out, strict=False):
         self.out = out
@@ -22,28 +28,54 @@ class Tap:
         self.n = 0
         self.passed = self.failed = self.skipped = 0
         self.source = "host"
-        self.results = []  # (source, ok, description, directive)
+        self.results = []
+        self._pending = []  # a guest's comments before its next line
 
     def line(self, ok, desc, directive=""):
         self.n += 1
         text = f"{'ok' if ok else 'not ok'} {self.n} - {desc}"
         if directive:
             text += f" # {directive}"
-        self._count(ok, directive)
-        self.results.append((self.source, ok, desc, directive))
+        self._keep("host", ok, desc, directive)
         self._print(text, ok)
+
+    def _keep(self, by, ok, desc, directive):
+        """Count a result and keep it in results."""
+        status = self._count(ok, directive)
+        r = {"source": self.source, "by": by, "name": desc, "ok": ok,
+             "status": status}
+        if directive:
+            r["directive"] = directive
+        if self._pending:
+            r["diag"], self._pending = self._pending, []
+        self.results.append(r)
+
+    def _diag(self, text, after):
+        """A diagnostic line of the last result (after) or of the next."""
+        last = self.results[-1] if self.results else None
+        if after and last is not None and last["source"] == self.source:
+            last.setdefault("diag", []).append(text)
+        else:
+            self._pending.append(text)
 
     def note(self, text):
         """A diagnostic line under the last result: `#   text`."""
+        self._diag(text, True)
         print(f"#   {text}", file=self.out)
 
     def _count(self, ok, directive):
         if not ok or (self.strict and verdict.is_skip(directive)):
             self.failed += 1
-        elif verdict.is_skip(directive):
+            return "fail"
+        if verdict.is_skip(directive):
             self.skipped += 1
-        else:
-            self.passed += 1
+            return "skip"
+        self.passed += 1
+        return "pass"
+
+    def of(self, source):
+        """The results of one source."""
+        return [r for r in self.results if r["source"] == source]
 
     def _print(self, text, ok=None):
         if ok is False:
@@ -58,15 +90,15 @@ class Tap:
             ok = m.group(1) == "ok"
             rest = m.group(2)
             directive = rest.split(" # ", 1)[1] if " # " in rest else ""
-            self._count(ok, directive)
             desc = rest.split(" # ", 1)[0].lstrip(" -")
+            self._keep("guest", ok, desc, directive)
             if self.strict and verdict.is_skip(directive):
                 ok = False
                 rest += " (a skip fails under --strict)"
-            self.results.append((self.source, ok, desc, directive))
             self._print(f"{m.group(1)} {self.n}{rest}", ok)
             return True
         if line.startswith("#"):
+            self._diag(line[1:].strip(), _explains(line))
             self._print(line)
             return True
         return False
@@ -76,6 +108,13 @@ class Tap:
         if self.skipped:
             s += f", {self.skipped} skipped"
         return s
+
+
+def _explains(comment):
+    """Whether a guest's comment explains the line before it: the runner
+    writes a check's reasons indented under it (`#   why`) and a heading
+    of what comes next flush (`# procfs: 21 test cases listed`)."""
+    return comment.startswith("#  ")
 
 
 class GuestOutput:
@@ -174,4 +213,12 @@ def judge(tap, release, run, out, mechs, strict, console=None,
         counts.skipped
     entry["ok"] = (entry["failed"] == 0 and not (strict and counts.skipped)
                    and problem is None)
+    entry["mechs"] = list(mechs)
+    entry["tests"] = tests_of(tap, tap.source)
     return entry
+
+
+def tests_of(tap, source):
+    """The results of one source, as the JSON keeps them."""
+    return [{k: v for k, v in r.items() if k != "source"}
+            for r in tap.of(source)]

@@ -43,7 +43,9 @@ class Files(unittest.TestCase):
         tap.line(True, "host: a")
         out = report.run_json(tap, ENTRIES[:1])
         self.assertEqual(list(out), ["ok", "strict", "passed", "failed",
-                                     "skipped", "kernels"])
+                                     "skipped", "kernels", "host"])
+        self.assertEqual(out["host"], [{"by": "host", "name": "host: a",
+                                        "ok": True, "status": "pass"}])
         self.assertEqual((out["ok"], out["strict"], out["passed"]),
                          (True, True, 1))
         self.assertEqual(report.run_json(tap, ENTRIES, {})["coverage"], {})
@@ -62,12 +64,15 @@ class Files(unittest.TestCase):
 
     def test_junit_has_a_suite_per_source_and_a_case_per_line(self):
         path = os.path.join(self.dir, "out.xml")
-        report.write_junit(path, [
-            ("host", True, "host: dkms.conf lists every mechanism", ""),
-            ("6.1", True, "procfs: module loads", ""),
-            ("6.1", False, "procfs: read back", ""),
-            ("6.1", True, "sysfs: a feature", "SKIP no such file"),
-            ("6.1", True, "the end", "")])
+        def t(name, status, directive=""):
+            return {"name": name, "status": status, "directive": directive}
+        report.write_junit(path, {"host": [
+            t("host: dkms.conf lists every mechanism", "pass")],
+            "kernels": [{"kernel": "6.1", "tests": [
+                t("procfs: module loads", "pass"),
+                t("procfs: read back", "fail"),
+                t("sysfs: a feature", "skip", "SKIP no such file"),
+                t("the end", "pass")]}]})
         root = ET.parse(path).getroot()
         self.assertEqual(root.tag, "testsuites")
         suites = {s.get("name"): s for s in root}

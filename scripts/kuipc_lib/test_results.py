@@ -59,10 +59,13 @@ class TapStream(Plain):
             "ok 1 - host: a", "ok 2 - procfs: b",
             "not ok 3 - procfs: c # TODO later",
             "not ok 4 - 6.1: d # SKIP why"])
-        self.assertEqual(tap.results, [
-            ("host", True, "host: a", ""), ("6.1", True, "procfs: b", ""),
-            ("6.1", False, "procfs: c", "TODO later"),
-            ("6.1", False, "6.1: d", "SKIP why")])
+        self.assertEqual([(r["source"], r["by"], r["ok"], r["name"],
+                           r["status"], r.get("directive", ""))
+                          for r in tap.results], [
+            ("host", "host", True, "host: a", "pass", ""),
+            ("6.1", "guest", True, "procfs: b", "pass", ""),
+            ("6.1", "guest", False, "procfs: c", "fail", "TODO later"),
+            ("6.1", "host", False, "6.1: d", "fail", "SKIP why")])
         self.assertEqual((tap.n, tap.passed, tap.failed, tap.skipped),
                          (4, 2, 2, 0))
 
@@ -77,7 +80,8 @@ class TapStream(Plain):
                          (0, 1, 0))
         self.assertEqual(strict.out.getvalue(), "ok 1 - procfs: a # SKIP no "
                          "feature (a skip fails under --strict)\n")
-        self.assertFalse(strict.results[0][1])
+        self.assertEqual(strict.results[0]["status"], "fail")
+        self.assertTrue(strict.results[0]["ok"])
         self.assertEqual(strict.summary(), "0 passed, 1 failed")
 
     def test_comments_pass_and_other_lines_are_not_tap(self):
@@ -127,7 +131,8 @@ class Judge(Plain):
                               console="[    1.0] kuipc_procfs: loaded\n")
         self.assertEqual(list(entry), ["kernel", "accel", "wall_s",
                                        "mechanisms", "checks", "passed",
-                                       "failed", "skipped", "ok"])
+                                       "failed", "skipped", "ok", "mechs",
+                                       "tests"])
         self.assertEqual((entry["kernel"], entry["accel"], entry["wall_s"]),
                          ("6.1", "tcg", 12.3))
         self.assertEqual(entry["checks"], {

@@ -61,7 +61,8 @@ def _run(argv, tgts):
     args = cli.parse(argv)
     tap = results.Tap(io.StringIO(), strict=args.strict)
     with mock.patch.object(ui, "PROGRESS", io.StringIO()):
-        entries = suite._suite(args, tap, tgts, ["procfs"])  # pylint: disable=protected-access
+        entries = suite._suite(args, tap, [  # pylint: disable=protected-access
+            (t.kernel.release, t, ["procfs"]) for t in tgts])
     return tap, entries
 
 
@@ -74,13 +75,16 @@ class Suite(unittest.TestCase):
         tap2, entries2 = _run(["matrix", "--only", "procfs", "--jobs", "2"],
                               at_once)
         self.assertEqual(entries1, entries2)
-        self.assertEqual(sorted(tap2.results), sorted(tap1.results))
+        def key(r):
+            return r["source"], r["name"]
+        self.assertEqual(sorted(tap2.results, key=key),
+                         sorted(tap1.results, key=key))
         self.assertEqual(len(one[0].threads | one[1].threads), 1)
         self.assertEqual([e["kernel"] for e in entries2], ["6.1", "6.12"])
         self.assertTrue(all(e["ok"] for e in entries2))
         self.assertEqual(tap2.n, 8)  # 2 kernels x (1 line + 3 checks)
         self.assertIn("ok 5 - procfs: on 6.12", tap2.out.getvalue())
-        self.assertEqual([s for s, *_ in tap2.results],
+        self.assertEqual([r["source"] for r in tap2.results],
                          ["6.1"] * 4 + ["6.12"] * 4)
 
     def test_the_job_carries_the_options_and_the_kernels_factor(self):
