@@ -8,7 +8,7 @@ whether one is there."""
 import argparse
 import os
 
-from . import kernels, selfcheck
+from . import kernels, selfcheck, shard
 from .targets import HOST_TIMEOUT_S
 
 # Guests booted at once by matrix. A guest's vCPUs wait on timers and I/O
@@ -16,7 +16,7 @@ from .targets import HOST_TIMEOUT_S
 # cores, 3 kernels at once took 60 s where one after the other took 109 s.
 DEFAULT_JOBS = (os.cpu_count() or 1) + 1
 
-COMMANDS = "{test,matrix,demo,bench,fuzz,shell,lint,selfcheck,new}"
+COMMANDS = "{test,matrix,merge,demo,bench,fuzz,shell,lint,selfcheck,new}"
 
 # What the commands that run the suite (test, matrix, vm-suite) read
 # beyond their options.
@@ -89,7 +89,24 @@ def _suite_parser(sub, name, native=False, **kw):
     _verdict_flags(sp)
     _only(sp)
     sp.add_argument("--json", metavar="FILE")
+    sp.add_argument("--ktap", metavar="FILE",
+                    help="also write the results as nested KTAP version 1 "
+                    "(kernel, mechanism, test), as the kernel's "
+                    "tools/testing/kunit/kunit.py parse reads it")
+    sp.add_argument("--shard", type=shard.parse, metavar="I/N",
+                    help="run only part I of N of the kernel x mechanism "
+                    "units (one boot per kernel); join the parts' --json "
+                    "files with `merge`")
     return sp
+
+
+def _merge_parser(sub):
+    sp = sub.add_parser("merge", help="join the --json files of the shards "
+                        "of a run (--shard I/N) into the run's results")
+    sp.add_argument("shards", nargs="+", metavar="SHARD.json")
+    sp.add_argument("--json", metavar="FILE")
+    sp.add_argument("--junit", metavar="FILE")
+    sp.add_argument("--ktap", metavar="FILE")
 
 
 def _test_parsers(sub):
@@ -188,6 +205,7 @@ def parser():
         description="Kernel<->user communication pairs, tested in QEMU.")
     sub = p.add_subparsers(dest="cmd", required=True, metavar=COMMANDS)
     _test_parsers(sub)
+    _merge_parser(sub)
     _guest_parsers(sub)
     _tool_parsers(sub)
     return p

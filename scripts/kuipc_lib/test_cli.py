@@ -14,7 +14,9 @@ from kuipc_lib.commands import COMMANDS
 READS = {
     "test": {"kernel", "accel", "refresh", "native", "builddir", "strict",
              "faults", "host_timeout", "only", "json", "timeout",
-             "coverage", "jobs", "junit", "table", "vm_only", "host_tests"},
+             "coverage", "jobs", "junit", "table", "vm_only", "host_tests",
+             "ktap", "shard"},
+    "merge": {"shards", "json", "junit", "ktap"},
     "demo": {"kernel", "accel", "refresh", "native", "builddir", "mechs"},
     "bench": {"kernel", "accel", "refresh", "native", "builddir", "only",
               "json", "chart", "profile"},
@@ -41,7 +43,7 @@ def _exit(argv):
 
 class Parse(unittest.TestCase):
     def test_every_command_has_all_it_reads(self):
-        argv = {"new": ["new", "x"]}
+        argv = {"new": ["new", "x"], "merge": ["merge", "a.json"]}
         self.assertEqual(set(COMMANDS), set(READS))
         for cmd, reads in READS.items():
             args = vars(cli.parse(argv.get(cmd, [cmd])))
@@ -107,15 +109,23 @@ class Parse(unittest.TestCase):
     def test_help_names_the_commands(self):
         code, out, _ = _exit(["--help"])
         self.assertEqual(code, 0)
-        self.assertIn("{test,matrix,demo,bench,fuzz,shell,lint,selfcheck,"
-                      "new}", out)
+        self.assertIn("{test,matrix,merge,demo,bench,fuzz,shell,lint,"
+                      "selfcheck,new}", out)
         code, out, _ = _exit(["test", "--help"])
         self.assertEqual(code, 0)
         for flag in ("--kernel K", "--accel {auto,tcg,kvm}", "--native",
                      "--strict", "--faults", "--host-timeout SECONDS",
                      "--only MECH", "--json FILE", "--timeout TIMEOUT",
-                     "--coverage"):
+                     "--coverage", "--ktap FILE", "--shard I/N"):
             self.assertIn(flag, out)
+
+    def test_shard_is_i_of_n(self):
+        self.assertEqual(cli.parse(["test", "--shard", "2/3"]).shard, (2, 3))
+        self.assertIsNone(cli.parse(["matrix"]).shard)
+        for bad in ("0/3", "4/3", "1", "a/b", "1/0"):
+            code, _, err = _exit(["matrix", "--shard", bad])
+            self.assertEqual(code, 2, bad)
+            self.assertIn("--shard", err)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ COMMANDS = {
     "test": suite.test,
     "matrix": suite.test,
     "vm-suite": suite.test,
+    "merge": suite.merge,
     "demo": guest.demo,
     "bench": guest.bench,
     "fuzz": guest.fuzz,

@@ -7,8 +7,8 @@ import os
 import sys
 import time
 
-from .. import (build, coverage, dkms, doclinks, report, results, targets,
-                ui)
+from .. import (build, coverage, dkms, doclinks, kernels, report, results,
+                shard, targets, ui)
 
 
 def _host_checks(tap, bdir):
@@ -74,42 +74,48 @@ def _coverage(tap, k, out, mechs, entry):
 
 
 def _run_all(args, tap, tgts, mechs):
-    """Run the suite on each target; returns [(run, output)].
+    """Run the suite on each target, with its mechanisms (mechs, a list
+    per target); returns [(run, output)].
 
     Images are built one kernel after the other (make runs in parallel
     itself); with --jobs N up to N guests then run at once, and each one's
     TAP lines are shown, in kernel order, when it has finished."""
-    for t in tgts:
-        t.prepare(mechs, args.coverage)
+    for t, m in zip(tgts, mechs):
+        t.prepare(m, args.coverage)
     if args.coverage:
         for t in tgts:
             coverage.clear(build.moddir(t.kernel, True))
     jobs = max(1, min(args.jobs or 1, len(tgts)))
     if jobs == 1:
         runs = []
-        for t in tgts:
+        for t, m in zip(tgts, mechs):
             tap.source = t.kernel.release
-            runs.append(_run_kernel(args, tap, t, mechs, True))
+            runs.append(_run_kernel(args, tap, t, m, True))
         return runs
     with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
-        futures = [pool.submit(_run_kernel, args, tap, t, mechs, False)
-                   for t in tgts]
+        futures = [pool.submit(_run_kernel, args, tap, t, m, False)
+                   for t, m in zip(tgts, mechs)]
         return [f.result() for f in futures]
 
 
-def _suite(args, tap, tgts, mechs):
+def _suite(args, tap, plan):
     """The VM suite on each target and the host's checks of each run;
-    returns the JSON kernel entries."""
+    plan: [(kernel spec, target, mechanisms)]. Returns the JSON kernel
+    entries."""
+    tgts = [t for _, t, _ in plan]
+    mechs = [m for _, _, m in plan]
     entries = []
-    for t, (run, out) in zip(tgts, _run_all(args, tap, tgts, mechs)):
+    for (spec, t, m), (run, out) in zip(plan,
+                                        _run_all(args, tap, tgts, mechs)):
         tap.source = t.kernel.release
         out.replay(tap)
         console, workdir = t.console("test")
-        entries.append(results.judge(tap, t.kernel.release, run, out, mechs,
+        entries.append(results.judge(tap, t.kernel.release, run, out, m,
                                      args.strict, console=console,
                                      workdir=workdir))
+        entries[-1]["spec"] = spec
         if args.coverage:
-            _coverage(tap, t.kernel, out, mechs, entries[-1])
+            _coverage(tap, t.kernel, out, m, entries[-1])
     return entries
 
 
@@ -123,19 +129,48 @@ def _check_coverage(args, tgts):
         coverage.ensure_tools()
 
 
-def _write(args, tap, entries, mechs):
-    """The table, JUnit and JSON files asked for."""
+def _write(args, tap, entries, mechs, record=None):
+    """The table, JUnit, KTAP and JSON files asked for; record: the
+    shard's, for its JSON."""
     if args.table:
         report.print_table(entries, mechs, ui.PROGRESS)
-    if args.junit:
-        report.write_junit(args.junit, tap.results)
     # Coverage is one kernel's (--coverage takes one): top level.
     sums = [e.pop("coverage") for e in entries if "coverage" in e]
     if sums:
         coverage.print_table(sums[0], ui.PROGRESS)
+    cov = (sums[0] if sums else {}) if args.coverage else None
+    run = report.run_json(tap, entries, cov)
+    if record is not None:
+        run["shard"] = record
+    write_files(args, run)
+
+
+def write_files(args, run):
+    """The JSON, JUnit and KTAP files of a run's JSON that args ask for."""
+    if args.junit:
+        report.write_junit(args.junit, run)
+    if args.ktap:
+        report.write_ktap(args.ktap, run)
     if args.json:
-        cov = (sums[0] if sums else {}) if args.coverage else None
-        report.write_json(args.json, report.run_json(tap, entries, cov))
+        report.write_json(args.json, run)
+
+
+def _plan(args, mechs):
+    """[(kernel spec, target, mechanisms)] of this run (of its shard with
+    --shard), and the shard's record (None without --shard)."""
+    specs = ["native"] if args.native else \
+        (args.kernel or [kernels.DEFAULT])
+    if not args.shard:
+        tgts = targets.make(args, args.kernel or [])
+        return [(s, t, mechs) for s, t in zip(specs, tgts)], None
+    if args.coverage:
+        raise ui.Fatal("--coverage takes one whole run: no --shard")
+    record = shard.record(args.shard, shard.units(specs, mechs))
+    mine = shard.per_kernel(record["units"])
+    tgts = targets.make(args, [] if args.native else [k for k, _ in mine])
+    ui.info(f"shard {args.shard[0]}/{args.shard[1]}: " + "; ".join(
+        f"{k}: {', '.join(m)}" for k, m in mine))
+    return [(k, t, m) for (k, m), t in zip(mine, tgts)], record
 
 
 def test(args):
@@ -150,18 +185,33 @@ def test(args):
     if args.coverage and (args.native or len(args.kernel or []) != 1):
         raise ui.Fatal("--coverage takes one kernel built with "
                        "CONFIG_GCOV_KERNEL (--kernel debug), not --native")
-    tgts = targets.make(args, args.kernel or [])
-    _check_coverage(args, tgts)
+    plan, record = _plan(args, mechs)
+    _check_coverage(args, [t for _, t, _ in plan])
     tap = results.Tap(sys.stdout, strict=args.strict)
     print("TAP version 13", flush=True)
-    if args.host_tests:
-        _host_checks(tap, tgts[0].bdir)
-    entries = _suite(args, tap, tgts, mechs)
+    # The host's checks are the same on every shard: shard 1 runs them.
+    if args.host_tests and (record is None or record["index"] == 1):
+        _host_checks(tap, plan[0][1].bdir)
+    entries = _suite(args, tap, plan)
     print(f"1..{tap.n}")
-    _write(args, tap, entries, mechs)
+    _write(args, tap, entries, mechs, record)
     print(f"    total wall time {time.monotonic() - t0:.1f}s",
           file=ui.PROGRESS, flush=True)
     # Under meson (vm-suite) stdout must stay pure TAP.
     print(tap.summary(), file=ui.PROGRESS if args.vm_only else sys.stdout,
           flush=True)
     return 0 if tap.failed == 0 else 1
+
+
+def merge(args):
+    """Join the JSON files of a run's shards into the run's JSON, table,
+    JUnit and KTAP; the verdict is the whole run's."""
+    run = shard.merge(args.shards)
+    report.print_table(run["kernels"], shard.mechs(run), sys.stdout)
+    write_files(args, run)
+    print(f"merged {run['merged']['count']} shards: "
+          f"{len(run['kernels'])} kernels, "
+          f"{len(run['merged']['all'])} units")
+    print(f"{run['passed']} passed, {run['failed']} failed" +
+          (f", {run['skipped']} skipped" if run["skipped"] else ""))
+    return 0 if run["ok"] else 1
