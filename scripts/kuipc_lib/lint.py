@@ -15,10 +15,9 @@ Every finding is printed; any finding makes the command exit non-zero.
 import glob
 import os
 import re
-import shutil
 import subprocess
 
-from . import build, hostdeps, kernels, source, ui
+from . import build, hostdeps, source, ui
 
 # checkpatch.pl and the two data files it reads, from linux-source.
 SOURCE_FILES = ("scripts/checkpatch.pl", "scripts/spelling.txt",
@@ -40,17 +39,8 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 def _source_tools():
     """checkpatch.pl and its data files, unpacked once; returns the script."""
-    dest = os.path.join(kernels.cache_dir(), "checkpatch")
-    script = os.path.join(dest, "scripts", "checkpatch.pl")
-    if os.path.exists(os.path.join(dest, ".ready")):
-        return script
-    source.deb()
-    with ui.step("unpack checkpatch.pl from linux-source"):
-        shutil.rmtree(dest, ignore_errors=True)
-        pkg = source.extract(dest, SOURCE_FILES)
-        with open(os.path.join(dest, ".ready"), "w", encoding="utf-8") as f:
-            f.write(pkg + "\n")
-    return script
+    return os.path.join(source.unpacked("checkpatch", SOURCE_FILES),
+                        "scripts", "checkpatch.pl")
 
 
 def _module_files():

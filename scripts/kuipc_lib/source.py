@@ -3,8 +3,9 @@
 
 Downloaded once through the project-private apt (bookworm-backports, the
 suite of the 6.12 kernel) and kept as the .deb in the cache; lint takes
-checkpatch.pl from it and the debug kernel is built from it. Nothing is
-installed on the host.
+checkpatch.pl from it, the KTAP test takes the KUnit tool (kunit.py
+parse) and the debug kernel is built from it. Nothing is installed on
+the host.
 """
 
 import glob
@@ -58,3 +59,25 @@ def extract(dest, members=()):
     if files.returncode != 0 or inner.wait() != 0 or fsys.wait() != 0:
         raise ui.Fatal(f"cannot unpack {tarball} from {path}")
     return pkg
+
+
+def unpacked(name, members):
+    """members of the tree unpacked once into the cache's name/; returns
+    that directory."""
+    dest = os.path.join(kernels.cache_dir(), name)
+    if os.path.exists(os.path.join(dest, ".ready")):
+        return dest
+    deb()
+    with ui.step(f"unpack {', '.join(members)} from linux-source"):
+        shutil.rmtree(dest, ignore_errors=True)
+        pkg = extract(dest, members)
+        with open(os.path.join(dest, ".ready"), "w", encoding="utf-8") as f:
+            f.write(pkg + "\n")
+    return dest
+
+
+def kunit_tool():
+    """The kernel's KUnit tool, tools/testing/kunit/kunit.py, whose
+    `parse` reads KTAP."""
+    return os.path.join(unpacked("kunit-tool", ("tools/testing/kunit",)),
+                        "tools", "testing", "kunit", "kunit.py")
