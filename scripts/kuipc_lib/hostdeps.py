@@ -21,6 +21,8 @@ PACKAGES = {
     "dwarves": "pahole, used by Kbuild for module BTF",
     "sparse": "static checking of the modules (make C=1)",
     "debootstrap": "the build chroot for kernels newer than bookworm's gcc",
+    "python3-yaml": "host tests: read the CI files of docs/ci/",
+    "python3-tap": "host tests: a TAP reader (tappy) of the suite's output",
 }
 
 

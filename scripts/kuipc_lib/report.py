@@ -3,6 +3,7 @@
 terminal tables (kernel x mechanism for matrix, the benchmark's rows)."""
 
 import json
+import re
 import sys
 import xml.etree.ElementTree as ET
 
@@ -41,6 +42,22 @@ def _cases(run):
     for e in run["kernels"]:
         for t in e.get("tests", []):
             yield e["kernel"], t
+
+
+def lava_cases(run):
+    """(test case id, result) of each result of a run's JSON, for LAVA's
+    lava-test-case: ids of letters, digits, '_', '.' and '-' only, made
+    unique; result pass, fail or skip."""
+    seen = set()
+    for source, t in _cases(run):
+        case = re.sub(r"[^A-Za-z0-9_.-]+", "_",
+                      f"{source}.{t['name']}").strip("_")[:100]
+        unique, n = case, 1
+        while unique in seen:
+            n += 1
+            unique = f"{case}-{n}"
+        seen.add(unique)
+        yield unique, t["status"]
 
 
 def write_junit(path, run):
