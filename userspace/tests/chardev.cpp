@@ -40,6 +40,8 @@
 
 namespace {
 
+using kuipc::test::ioctl_err;
+
 namespace cd = kuipc::chardev;
 using cd::Config;
 using cd::Stats;
@@ -54,12 +56,6 @@ cd::Device fresh_device(int flags = 0)
 	cd::Device dev(KUIPC_CHARDEV_PATH, flags);
 	dev.reset();
 	return dev;
-}
-
-/* 0, or the errno of a raw ioctl(2). */
-int ioctl_err(int fd, unsigned long cmd, const void *arg)
-{
-	return ::ioctl(fd, cmd, arg) == 0 ? 0 : errno;
 }
 
 /* 0, or the errno carried by the kuipc::Error that fn throws. */

@@ -55,17 +55,13 @@
 
 namespace {
 
+using kuipc::test::ioctl_err;
+
 namespace ke = kuipc::eventfd;
 using ke::Status;
 
 constexpr const char *module_name = "kuipc_eventfd";
 constexpr uint32_t nch = KUIPC_EVENTFD_CHANNELS;
-
-/* 0, or the errno of a raw ioctl(2). */
-int ioctl_err(int fd, unsigned long cmd, const void *arg)
-{
-	return ::ioctl(fd, cmd, arg) == 0 ? 0 : errno;
-}
 
 /* 0, or the errno carried by the kuipc::Error that fn throws. */
 template <typename Fn> int error_of(Fn &&fn)

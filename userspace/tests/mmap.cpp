@@ -41,6 +41,8 @@
 
 namespace {
 
+using kuipc::test::ioctl_err;
+
 namespace km = kuipc::mmap;
 using km::Record;
 
@@ -66,12 +68,6 @@ size_t buffer_size()
 {
 	const size_t page = page_size();
 	return (KUIPC_MMAP_SIZE + page - 1) / page * page;
-}
-
-/* 0, or the errno of a raw ioctl(2). */
-int ioctl_err(int fd, unsigned long cmd, const void *arg)
-{
-	return ::ioctl(fd, cmd, arg) >= 0 ? 0 : errno;
 }
 
 /* 0 (and the mapping undone), or the errno of mmap(2). */

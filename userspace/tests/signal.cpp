@@ -50,6 +50,8 @@
 
 namespace {
 
+using kuipc::test::ioctl_err;
+
 namespace ks = kuipc::signal;
 using ks::Event;
 using ks::Registration;
@@ -82,12 +84,6 @@ Stats stats()
 Trigger trigger(int32_t value)
 {
 	return ks::Device(O_WRONLY).trigger(value);
-}
-
-/* 0, or the errno of a raw ioctl(2). */
-int ioctl_err(int fd, unsigned long cmd, const void *arg)
-{
-	return ::ioctl(fd, cmd, arg) == 0 ? 0 : errno;
 }
 
 /* 0 and the struct, or the errno of KUIPC_SIGNAL_GET_REG. */

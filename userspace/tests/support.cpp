@@ -28,6 +28,11 @@
 
 namespace kuipc::test {
 
+int ioctl_err(int fd, unsigned long cmd, const void *arg)
+{
+	return ::ioctl(fd, cmd, arg) >= 0 ? 0 : errno;
+}
+
 int run_as(unsigned int uid, unsigned int gid, const std::function<int()> &fn)
 {
 	const pid_t pid = ::fork();

@@ -40,6 +40,9 @@ template <typename Fn> int errno_of(Fn &&fn)
 	}
 }
 
+/* 0 when ioctl(2) succeeded (returned 0 or more), else its errno. */
+int ioctl_err(int fd, unsigned long cmd, const void *arg);
+
 /* Unprivileged identity used by permission tests. */
 inline constexpr unsigned int nobody_uid = 65534;
 inline constexpr unsigned int nobody_gid = 65534;

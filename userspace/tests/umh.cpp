@@ -39,6 +39,8 @@
 
 namespace {
 
+using kuipc::test::ioctl_err;
+
 namespace umh = kuipc::umh;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
@@ -76,12 +78,6 @@ template <typename Fn> int error_of(Fn &&fn)
 	} catch (const kuipc::Error &e) {
 		return e.err();
 	}
-}
-
-/* 0, or the errno of a raw ioctl(2). */
-int ioctl_err(int fd, unsigned long cmd, void *arg)
-{
-	return ::ioctl(fd, cmd, arg) == 0 ? 0 : errno;
 }
 
 /* 0, or the errno of one write(2) of text. */
