@@ -42,6 +42,7 @@
 namespace {
 
 using kuipc::test::ioctl_err;
+using kuipc::test::wait_sleeping_in;
 
 namespace km = kuipc::mmap;
 using km::Record;
@@ -124,43 +125,6 @@ std::vector<std::byte> pattern(size_t n, unsigned seed)
 	for (size_t i = 0; i < n; ++i)
 		v[i] = static_cast<std::byte>((i * 13 + size_t{seed} * 101 + i / 253) & 0xff);
 	return v;
-}
-
-/*
- * Wait until thread tid sleeps interruptibly (state S) inside one of the
- * given system calls, as /proc/self/task/<tid>/{stat,syscall} show.
- * The 10 s limit is only a safety net.
- */
-bool wait_sleeping_in(const std::atomic<pid_t> &tid,
-		      std::initializer_list<long> syscalls)
-{
-	using namespace std::chrono_literals;
-	const auto deadline = std::chrono::steady_clock::now() + 10s;
-	for (; std::chrono::steady_clock::now() < deadline;
-	     std::this_thread::sleep_for(1ms)) {
-		const pid_t t = tid.load();
-		if (t == 0)
-			continue;
-		const std::string dir = "/proc/self/task/" + std::to_string(t);
-		try {
-			const std::string stat = kuipc::test::read_file(dir + "/stat");
-			const auto paren = stat.rfind(')');
-			if (paren == std::string::npos || paren + 2 >= stat.size() ||
-			    stat[paren + 2] != 'S')
-				continue;
-			/* "<nr> <args...>", or "running" / "-1 ..." outside one. */
-			const std::string sc = kuipc::test::read_file(dir + "/syscall");
-			if (sc.empty() || sc[0] < '0' || sc[0] > '9')
-				continue;
-			const long nr = std::stol(sc);
-			if (std::find(syscalls.begin(), syscalls.end(), nr) !=
-			    syscalls.end())
-				return true;
-		} catch (const kuipc::Error &) {
-			/* The thread is gone or not yet visible: look again. */
-		}
-	}
-	return false;
 }
 
 } // namespace

@@ -51,6 +51,7 @@
 namespace {
 
 using kuipc::test::ioctl_err;
+using kuipc::test::wait_sleeping_in;
 
 namespace ks = kuipc::signal;
 using ks::Event;
@@ -273,35 +274,6 @@ int expect_event(ks::SignalFd &sfd, int signo, int32_t value, pid_t from)
 	    ev->pid != from)
 		return child_wrong_signal;
 	return child_ok;
-}
-
-/*
- * Wait until process pid sleeps interruptibly (state S) in system call nr,
- * as /proc/<pid>/{stat,syscall} show. The 10 s limit is a safety net.
- */
-bool wait_sleeping_in(pid_t pid, long nr)
-{
-	using namespace std::chrono_literals;
-	const std::string dir = "/proc/" + std::to_string(pid);
-	const auto deadline = std::chrono::steady_clock::now() + 10s;
-	for (; std::chrono::steady_clock::now() < deadline;
-	     std::this_thread::sleep_for(1ms)) {
-		try {
-			const std::string stat = kuipc::test::read_file(dir + "/stat");
-			const auto paren = stat.rfind(')');
-			if (paren == std::string::npos || paren + 2 >= stat.size() ||
-			    stat[paren + 2] != 'S')
-				continue;
-			const std::string sc = kuipc::test::read_file(dir + "/syscall");
-			if (sc.empty() || sc[0] < '0' || sc[0] > '9')
-				continue;
-			if (std::stol(sc) == nr)
-				return true;
-		} catch (const kuipc::Error &) {
-			/* Not there yet, or gone: look again. */
-		}
-	}
-	return false;
 }
 
 /* Sets RLIMIT_SIGPENDING for this process; restores it on destruction. */

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <memory>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 namespace kuipc::test {
@@ -31,6 +32,59 @@ namespace kuipc::test {
 int ioctl_err(int fd, unsigned long cmd, const void *arg)
 {
 	return ::ioctl(fd, cmd, arg) >= 0 ? 0 : errno;
+}
+
+namespace {
+
+/*
+ * Whether the task whose /proc directory is dir sleeps interruptibly in
+ * one of syscalls; false too when it cannot be read (not there yet, gone).
+ */
+bool sleeping_in(const std::string &dir, std::initializer_list<long> syscalls)
+{
+	try {
+		const std::string stat = read_file(dir + "/stat");
+		const auto paren = stat.rfind(')');
+		if (paren == std::string::npos || paren + 2 >= stat.size() ||
+		    stat[paren + 2] != 'S')
+			return false;
+		/* "<nr> <args...>", or "running" / "-1 ..." outside one. */
+		const std::string sc = read_file(dir + "/syscall");
+		if (sc.empty() || sc[0] < '0' || sc[0] > '9')
+			return false;
+		const long nr = std::stol(sc);
+		return std::find(syscalls.begin(), syscalls.end(), nr) != syscalls.end();
+	} catch (const Error &) {
+		return false;
+	}
+}
+
+} // namespace
+
+bool wait_sleeping_in(const std::atomic<pid_t> &tid, std::initializer_list<long> syscalls)
+{
+	using namespace std::chrono_literals;
+	const auto deadline = std::chrono::steady_clock::now() + 10s;
+	for (; std::chrono::steady_clock::now() < deadline;
+	     std::this_thread::sleep_for(1ms)) {
+		const pid_t t = tid.load();
+		if (t != 0 && sleeping_in("/proc/self/task/" + std::to_string(t), syscalls))
+			return true;
+	}
+	return false;
+}
+
+bool wait_sleeping_in(pid_t pid, long nr)
+{
+	using namespace std::chrono_literals;
+	const std::string dir = "/proc/" + std::to_string(pid);
+	const auto deadline = std::chrono::steady_clock::now() + 10s;
+	for (; std::chrono::steady_clock::now() < deadline;
+	     std::this_thread::sleep_for(1ms)) {
+		if (sleeping_in(dir, {nr}))
+			return true;
+	}
+	return false;
 }
 
 int run_as(unsigned int uid, unsigned int gid, const std::function<int()> &fn)

@@ -8,11 +8,15 @@
 
 #include <sys/mman.h>
 
+#include <sys/types.h>
+
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <span>
 #include <stdexcept>
@@ -42,6 +46,17 @@ template <typename Fn> int errno_of(Fn &&fn)
 
 /* 0 when ioctl(2) succeeded (returned 0 or more), else its errno. */
 int ioctl_err(int fd, unsigned long cmd, const void *arg);
+
+/*
+ * Wait until thread tid of this process (0: not started yet) sleeps
+ * interruptibly (state S) inside one of the given system calls, as
+ * /proc/self/task/<tid>/{stat,syscall} show. The 10 s limit is only a
+ * safety net; false when it passed.
+ */
+bool wait_sleeping_in(const std::atomic<pid_t> &tid, std::initializer_list<long> syscalls);
+
+/* The same for process pid, in system call nr (/proc/<pid>/{stat,syscall}). */
+bool wait_sleeping_in(pid_t pid, long nr);
 
 /* Unprivileged identity used by permission tests. */
 inline constexpr unsigned int nobody_uid = 65534;
