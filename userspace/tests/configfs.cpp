@@ -50,19 +50,14 @@ std::ostream &operator<<(std::ostream &os, const Summary &s)
 
 namespace {
 
+using kuipc::test::stat_errno;
+
 namespace cfs = kuipc::configfs;
 using Strings = std::vector<std::string>;
 
 constexpr const char *modname = "kuipc_configfs";
 
 using kuipc::test::errno_of;
-
-/* 0 when path exists, else the errno of stat(). */
-int stat_errno(const std::string &path)
-{
-	struct stat st {};
-	return ::stat(path.c_str(), &st) == 0 ? 0 : errno;
-}
 
 /* The permission bits of path; throws if it cannot be stat()ed. */
 unsigned int mode_of(const std::string &path)

@@ -35,6 +35,8 @@
 
 namespace {
 
+using kuipc::test::stat_errno;
+
 namespace debugfs = kuipc::debugfs;
 using kuipc::test::GuardedPages;
 using kuipc::test::read_file;
@@ -62,12 +64,6 @@ int open_errno(const char *path, int flags)
 {
 	const kuipc::Fd fd(::open(path, flags | O_CLOEXEC));
 	return fd ? 0 : errno;
-}
-
-int stat_errno(const char *path)
-{
-	struct stat st {};
-	return ::stat(path, &st) == 0 ? 0 : errno;
 }
 
 unsigned int file_mode(const char *path)

@@ -30,17 +30,12 @@
 
 namespace {
 
+using kuipc::test::stat_errno;
+
 namespace procfs = kuipc::procfs;
 using Strings = std::vector<std::string>;
 
 constexpr const char *modname = "kuipc_procfs";
-
-/* 0 when path exists, else the errno of stat(). */
-int stat_errno(const char *path)
-{
-	struct stat st {};
-	return ::stat(path, &st) == 0 ? 0 : errno;
-}
 
 /* The permission bits of path; throws if it cannot be stat()ed. */
 unsigned int mode_of(const char *path)

@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -85,6 +86,12 @@ bool wait_sleeping_in(pid_t pid, long nr)
 			return true;
 	}
 	return false;
+}
+
+int stat_errno(const std::string &path)
+{
+	struct stat st {};
+	return ::stat(path.c_str(), &st) == 0 ? 0 : errno;
 }
 
 int run_as(unsigned int uid, unsigned int gid, const std::function<int()> &fn)
