@@ -40,6 +40,7 @@
 
 namespace {
 
+using kuipc::test::errno_of;
 using kuipc::test::ioctl_err;
 using kuipc::test::wait_sleeping_in;
 
@@ -57,17 +58,6 @@ cd::Device fresh_device(int flags = 0)
 	cd::Device dev(KUIPC_CHARDEV_PATH, flags);
 	dev.reset();
 	return dev;
-}
-
-/* 0, or the errno carried by the kuipc::Error that fn throws. */
-template <typename Fn> int error_of(Fn &&fn)
-{
-	try {
-		fn();
-		return 0;
-	} catch (const kuipc::Error &e) {
-		return e.err();
-	}
 }
 
 /* n bytes of a pattern that differs with seed. */
@@ -195,20 +185,20 @@ TEST_CASE("chardev: O_NONBLOCK read on empty and write on full give EAGAIN",
 	  "[chardev]")
 {
 	cd::Device dev = fresh_device(O_NONBLOCK);
-	CHECK(error_of([&] { (void)dev.read_string(16); }) == EAGAIN);
+	CHECK(errno_of([&] { (void)dev.read_string(16); }) == EAGAIN);
 
 	dev.set_capacity(cap_min);
 	const std::string first = pattern(200, 1);
 	CHECK(dev.write(first) == first.size());
 	/* 100 bytes do not fit in the 56 left: an atomic write stores none. */
-	CHECK(error_of([&] { dev.write(pattern(100, 2)); }) == EAGAIN);
+	CHECK(errno_of([&] { dev.write(pattern(100, 2)); }) == EAGAIN);
 	CHECK(dev.stats().queued == 200);
 	const std::string rest = pattern(cap_min - 200, 3);
 	CHECK(dev.write(rest) == rest.size());
-	CHECK(error_of([&] { dev.write("x"); }) == EAGAIN);
+	CHECK(errno_of([&] { dev.write("x"); }) == EAGAIN);
 
 	CHECK(dev.read_string() == first + rest);
-	CHECK(error_of([&] { (void)dev.read_string(16); }) == EAGAIN);
+	CHECK(errno_of([&] { (void)dev.read_string(16); }) == EAGAIN);
 	const Stats st = dev.stats();
 	CHECK(st.writes == 2);
 	CHECK(st.bytes_written == cap_min);
@@ -300,13 +290,13 @@ TEST_CASE("chardev: config set and get round trip and take effect", "[chardev]")
 	const std::string a = pattern(256, 7);
 	const std::string b = pattern(44, 8);
 	CHECK(dev.write(a) == a.size());
-	CHECK(error_of([&] { dev.write(pattern(100, 9)); }) == EAGAIN);
+	CHECK(errno_of([&] { dev.write(pattern(100, 9)); }) == EAGAIN);
 	CHECK(dev.write(b) == b.size());
 
 	/* Lowering it below what is queued keeps the data. */
 	dev.set_capacity(cap_min);
 	CHECK(dev.stats().queued == 300);
-	CHECK(error_of([&] { dev.write("x"); }) == EAGAIN);
+	CHECK(errno_of([&] { dev.write("x"); }) == EAGAIN);
 	CHECK(dev.read_string() == a + b);
 
 	/* The configuration belongs to the device, not to the open file. */
@@ -699,7 +689,7 @@ TEST_CASE("chardev: stats count bytes and calls; reset clears FIFO, stats and co
 	CHECK(st.bytes_read == 0);
 	CHECK(st.writes == 0);
 	CHECK(st.reads == 0);
-	CHECK(error_of([&] { (void)dev.read_string(16); }) == EAGAIN);
+	CHECK(errno_of([&] { (void)dev.read_string(16); }) == EAGAIN);
 	CHECK(cd::equal(dev.config(), cd::default_config()));
 }
 

@@ -55,6 +55,7 @@
 
 namespace {
 
+using kuipc::test::errno_of;
 using kuipc::test::ioctl_err;
 using kuipc::test::wait_sleeping_in;
 
@@ -63,17 +64,6 @@ using ke::Status;
 
 constexpr const char *module_name = "kuipc_eventfd";
 constexpr uint32_t nch = KUIPC_EVENTFD_CHANNELS;
-
-/* 0, or the errno carried by the kuipc::Error that fn throws. */
-template <typename Fn> int error_of(Fn &&fn)
-{
-	try {
-		fn();
-		return 0;
-	} catch (const kuipc::Error &e) {
-		return e.err();
-	}
-}
 
 int register_err(const ke::Device &dev, uint32_t channel, int efd,
 		 uint32_t flags = 0, uint32_t reserved = 0)
@@ -229,7 +219,7 @@ TEST_CASE("eventfd: a produced item signals the eventfd and is fetched back",
 	CHECK(st.reserved == 0);
 	/* Nothing produced: not readable. */
 	CHECK_FALSE(efd.wait(0));
-	CHECK(error_of([&] { (void)dev.fetch(ch); }) == EAGAIN);
+	CHECK(errno_of([&] { (void)dev.fetch(ch); }) == EAGAIN);
 
 	dev.produce(ch, "hello");
 	CHECK(efd.wait(0));
@@ -402,7 +392,7 @@ TEST_CASE("eventfd: the counter gets one increment per produced item",
 	CHECK(eventfd_count(efd.fd()) == 3);
 	CHECK(efd.read() == 3);
 	CHECK(eventfd_count(efd.fd()) == 0);
-	CHECK(error_of([&] { (void)efd.read(); }) == EAGAIN);
+	CHECK(errno_of([&] { (void)efd.read(); }) == EAGAIN);
 	/* The read took the count, not the items: they are all there. */
 	const std::vector<ke::Item> items = l.fetch_all();
 	REQUIRE(items.size() == 3);
@@ -449,8 +439,8 @@ TEST_CASE("eventfd: an EFD_SEMAPHORE eventfd reads 1 per produced item",
 		CHECK(dev.fetch(ch).data == s);
 	}
 	CHECK_FALSE(efd.wait(0));
-	CHECK(error_of([&] { (void)efd.read(); }) == EAGAIN);
-	CHECK(error_of([&] { (void)dev.fetch(ch); }) == EAGAIN);
+	CHECK(errno_of([&] { (void)efd.read(); }) == EAGAIN);
+	CHECK(errno_of([&] { (void)dev.fetch(ch); }) == EAGAIN);
 	CHECK(eventfd_count(efd.fd()) == 0);
 }
 
@@ -605,7 +595,7 @@ TEST_CASE("eventfd: UNREGISTER drops the queued items and leaves the eventfd",
 	CHECK(st.flags == 0);
 	CHECK(st.queued == 0);
 	CHECK(st.produced == 0);
-	CHECK(error_of([&] { (void)dev.fetch(ch); }) == ENOTCONN);
+	CHECK(errno_of([&] { (void)dev.fetch(ch); }) == ENOTCONN);
 	CHECK(produce_err(dev, ch, "late") == ENOTCONN);
 	/* The module does not touch the eventfd: its count is still 3. */
 	CHECK(eventfd_count(efd.fd()) == 3);
@@ -613,7 +603,7 @@ TEST_CASE("eventfd: UNREGISTER drops the queued items and leaves the eventfd",
 	/* A new registration starts empty, numbering from 0. */
 	CHECK(efd.read() == 3);
 	dev.register_eventfd(ch, efd.fd());
-	CHECK(error_of([&] { (void)dev.fetch(ch); }) == EAGAIN);
+	CHECK(errno_of([&] { (void)dev.fetch(ch); }) == EAGAIN);
 	dev.produce(ch, "new");
 	CHECK(efd.read() == 1);
 	const ke::Item item = dev.fetch(ch);
@@ -631,18 +621,18 @@ TEST_CASE("eventfd: FETCH on empty gives EAGAIN, a small buffer EMSGSIZE, "
 
 	/* No registration: nothing to produce to or fetch from. */
 	CHECK(produce_err(dev, ch, "x") == ENOTCONN);
-	CHECK(error_of([&] { (void)dev.fetch(ch); }) == ENOTCONN);
+	CHECK(errno_of([&] { (void)dev.fetch(ch); }) == ENOTCONN);
 	CHECK(unregister_err(dev, ch) == ENOTCONN);
 
 	ke::EventFd efd(EFD_NONBLOCK);
 	dev.register_eventfd(ch, efd.fd());
-	CHECK(error_of([&] { (void)dev.fetch(ch); }) == EAGAIN);
+	CHECK(errno_of([&] { (void)dev.fetch(ch); }) == EAGAIN);
 
 	/* The oldest item does not fit: EMSGSIZE, and it stays first. */
 	dev.produce(ch, "0123456789");
 	dev.produce(ch, "ab");
-	CHECK(error_of([&] { (void)dev.fetch(ch, 9); }) == EMSGSIZE);
-	CHECK(error_of([&] { (void)dev.fetch(ch, 0); }) == EMSGSIZE);
+	CHECK(errno_of([&] { (void)dev.fetch(ch, 9); }) == EMSGSIZE);
+	CHECK(errno_of([&] { (void)dev.fetch(ch, 0); }) == EMSGSIZE);
 	CHECK(dev.status(ch).queued == 2);
 	CHECK(dev.fetch(ch, 10).data == "0123456789");
 	CHECK(dev.fetch(ch, 2).data == "ab");
@@ -1004,7 +994,7 @@ TEST_CASE("eventfd: several producers and consumers pass every item once, in ord
 		CHECK(st.produced == expected);
 		CHECK(st.fetched == expected);
 		CHECK(eventfd_count(cefd[ch]->fd()) == 0);
-		CHECK(error_of([&] { (void)cdev[ch]->fetch(ch); }) == EAGAIN);
+		CHECK(errno_of([&] { (void)cdev[ch]->fetch(ch); }) == EAGAIN);
 	}
 }
 
@@ -1627,7 +1617,7 @@ TEST_CASE("eventfd: closing the device does not wait for a FETCH stalled in its 
 	std::future<int> close_err = closed.get_future();
 	std::thread closer([&] {
 		ke::Device other;
-		closed.set_value(error_of([&] { other.close(); }));
+		closed.set_value(errno_of([&] { other.close(); }));
 	});
 	const bool prompt = close_err.wait_for(kuipc::test::patience(3s)) ==
 			    std::future_status::ready;
@@ -1676,7 +1666,7 @@ TEST_CASE("eventfd: a FETCH stalled in its user copy completes when its registra
 	std::promise<int> closed;
 	std::future<int> close_err = closed.get_future();
 	std::thread closer([&] {
-		closed.set_value(error_of([&] { owner->close(); }));
+		closed.set_value(errno_of([&] { owner->close(); }));
 	});
 	const bool prompt = close_err.wait_for(kuipc::test::patience(3s)) ==
 			    std::future_status::ready;

@@ -41,6 +41,7 @@
 
 namespace {
 
+using kuipc::test::errno_of;
 using kuipc::test::ioctl_err;
 using kuipc::test::wait_sleeping_in;
 
@@ -88,17 +89,6 @@ int produce_err(int fd, uint32_t count, uint32_t flags = 0)
 	req.count = count;
 	req.flags = flags;
 	return ioctl_err(fd, KUIPC_MMAP_PRODUCE, &req);
-}
-
-/* 0, or the errno carried by the kuipc::Error that fn throws. */
-template <typename Fn> int error_of(Fn &&fn)
-{
-	try {
-		fn();
-		return 0;
-	} catch (const kuipc::Error &e) {
-		return e.err();
-	}
 }
 
 /*
@@ -281,7 +271,7 @@ TEST_CASE("mmap: a full ring makes PRODUCE fail with ENOSPC or produce what fits
 	/* Full: nothing is overwritten, head does not move. */
 	CHECK(produce_err(dev.fd(), 1) == ENOSPC);
 	CHECK(produce_err(dev.fd(), records) == ENOSPC);
-	CHECK(error_of([&] { (void)dev.produce(5); }) == ENOSPC);
+	CHECK(errno_of([&] { (void)dev.produce(5); }) == ENOSPC);
 	CHECK(dev.try_produce(5) == 0);
 	CHECK(ring.head() == records);
 	CHECK(km::equal(ring.slot(0), km::expected_record(0)));
@@ -463,8 +453,8 @@ TEST_CASE("mmap: an impossible consumer index gives EIO and POLLERR until it is 
 		CHECK((dev.poll(POLLIN, 0) & POLLERR) != 0);
 		CHECK(ring.head() == 10); /* nothing produced */
 		Record rec{};
-		CHECK(error_of([&] { (void)ring.try_pop(rec); }) == EIO);
-		CHECK(error_of([&] { (void)ring.wait(dev, 0); }) == EIO);
+		CHECK(errno_of([&] { (void)ring.try_pop(rec); }) == EIO);
+		CHECK(errno_of([&] { (void)ring.wait(dev, 0); }) == EIO);
 	}
 
 	/* Exactly a ring behind is valid: full, so ENOSPC and not EIO. */

@@ -36,6 +36,8 @@
 
 namespace {
 
+using kuipc::test::errno_of;
+
 namespace sysfs = kuipc::sysfs;
 using kuipc::test::GuardedPages;
 using kuipc::test::read_file;
@@ -45,17 +47,6 @@ using kuipc::test::write_file;
 /* Safety net for every wait on the kernel; never reached when all is well. */
 constexpr int wait_ms = 10000;
 constexpr auto wait_time = std::chrono::milliseconds(wait_ms);
-
-/* The errno of the kuipc::Error fn throws, or 0 when it returns. */
-int err_of(const std::function<void()> &fn)
-{
-	try {
-		fn();
-	} catch (const kuipc::Error &e) {
-		return e.err();
-	}
-	return 0;
-}
 
 bool exists(const char *path)
 {
@@ -154,7 +145,7 @@ std::thread start_watcher(const char *path, int timeout_ms,
 		try {
 			sysfs::Watcher w(path);
 			ready.set_value({::gettid(), w.text()});
-			seen.err = err_of(
+			seen.err = errno_of(
 				[&] { seen.woke = w.wait(timeout_ms); });
 			seen.text = w.text();
 		} catch (...) {
@@ -545,7 +536,7 @@ TEST_CASE("sysfs: file modes; read-only and write-only hold even for root",
 	/* Root passes the DAC check; sysfs refuses on the mode bits. */
 	CHECK(write_file(sysfs::writes_path, "0\n") == EACCES);
 	CHECK(write_file(sysfs::event_path, "0\n") == EACCES);
-	CHECK(err_of([] { (void)read_file(sysfs::trigger_path); }) == EACCES);
+	CHECK(errno_of([] { (void)read_file(sysfs::trigger_path); }) == EACCES);
 	CHECK(c.writes() == w0);
 	CHECK(c.event() == e0);
 }
@@ -850,7 +841,7 @@ TEST_CASE("sysfs: loading with a bad parameter fails with EINVAL and leaves "
 	};
 	for (const auto &params : bad_params) {
 		INFO("params \"" << params << "\"");
-		CHECK(err_of([&] { kuipc::load_module(ko, params); }) == EINVAL);
+		CHECK(errno_of([&] { kuipc::load_module(ko, params); }) == EINVAL);
 		CHECK_FALSE(kuipc::module_loaded(sysfs::module_name));
 		CHECK_FALSE(exists(sysfs::dir_path));
 	}
@@ -881,7 +872,7 @@ TEST_CASE("sysfs: unload removes the directory; reload starts from defaults",
 	CHECK_FALSE(kuipc::module_loaded(sysfs::module_name));
 	CHECK_FALSE(exists(sysfs::dir_path));
 	CHECK_FALSE(exists(sysfs::params_path));
-	CHECK(err_of([&] { (void)c.value(); }) == ENOENT);
+	CHECK(errno_of([&] { (void)c.value(); }) == ENOENT);
 
 	load_default();
 	CHECK(c.value() == sysfs::value_default);
@@ -911,7 +902,7 @@ TEST_CASE("sysfs: open files do not pin the module; after unload they fail "
 	kuipc::unload_module(sysfs::module_name);
 	CHECK_FALSE(kuipc::module_loaded(sysfs::module_name));
 
-	CHECK(err_of([&] { (void)ev.reread(); }) == ENODEV);
+	CHECK(errno_of([&] { (void)ev.reread(); }) == ENODEV);
 	pollfd pfd{ev.fd(), POLLPRI, 0};
 	CHECK(::poll(&pfd, 1, wait_ms) == 1);
 	CHECK((pfd.revents & POLLERR) != 0);
@@ -947,7 +938,7 @@ TEST_CASE("sysfs: a poll() blocked on a file returns when the module unloads",
 	const pid_t tid = ready_f.get().first;
 	wait_until_in_poll(tid);
 	const int unload_err =
-		err_of([] { kuipc::unload_module(sysfs::module_name); });
+		errno_of([] { kuipc::unload_module(sysfs::module_name); });
 	const bool finished =
 		done_f.wait_for(wait_time) == std::future_status::ready;
 	t.join();

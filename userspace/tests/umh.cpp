@@ -39,6 +39,7 @@
 
 namespace {
 
+using kuipc::test::errno_of;
 using kuipc::test::ioctl_err;
 
 namespace umh = kuipc::umh;
@@ -67,17 +68,6 @@ umh::Device idle_device()
 	umh::Device dev;
 	REQUIRE(wait_until([&] { return dev.stats().in_flight == 0; }));
 	return dev;
-}
-
-/* 0, or the errno carried by the kuipc::Error that fn throws. */
-template <typename Fn> int error_of(Fn &&fn)
-{
-	try {
-		fn();
-		return 0;
-	} catch (const kuipc::Error &e) {
-		return e.err();
-	}
 }
 
 /* 0, or the errno of one write(2) of text. */
@@ -409,7 +399,7 @@ TEST_CASE("umh: only the helper of a request may report for it",
 	Hanging hanging;
 	hanging.args.push_back(arg);
 	hanging.threads.emplace_back([&] {
-		err = error_of([&] { res = dev.trigger(umh::Mode::hang, arg, 0,
+		err = errno_of([&] { res = dev.trigger(umh::Mode::hang, arg, 0,
 						       KUIPC_UMH_TIMEOUT_MAX_MS); });
 	});
 	std::vector<HelperProc> procs;
@@ -749,7 +739,7 @@ TEST_CASE("umh: only CAP_SYS_ADMIN may trigger; the node is root-only",
 
 	/* nobody cannot open the node ... */
 	CHECK(kuipc::test::run_unprivileged([] {
-		return error_of([] { const umh::Device d; });
+		return errno_of([] { const umh::Device d; });
 	}) == EACCES);
 
 	/* ... and with a descriptor root opened, the capability is checked. */
@@ -780,7 +770,7 @@ TEST_CASE("umh: root in a new user namespace is refused what needs a capability 
 
 	/* Its uid 0 is nobody outside: the root-owned node stays shut. */
 	CHECK(run_in_userns([] {
-		return error_of([] { const umh::Device d; });
+		return errno_of([] { const umh::Device d; });
 	}) == EACCES);
 
 	/* CAP_SYS_ADMIN in its own namespace is not capable(CAP_SYS_ADMIN). */
@@ -804,7 +794,7 @@ TEST_CASE("umh: root in a new user namespace is refused what needs a capability 
 	Hanging hanging;
 	hanging.args.push_back(arg);
 	hanging.threads.emplace_back([&] {
-		err = error_of([&] { res = dev.trigger(umh::Mode::hang, arg, 0,
+		err = errno_of([&] { res = dev.trigger(umh::Mode::hang, arg, 0,
 						       KUIPC_UMH_TIMEOUT_MAX_MS); });
 	});
 	std::vector<HelperProc> procs;
@@ -866,7 +856,7 @@ TEST_CASE("umh: bad helper paths are refused at load; a missing helper gives ENO
 	};
 	for (const std::string &path : bad) {
 		CAPTURE(path);
-		CHECK(error_of([&] {
+		CHECK(errno_of([&] {
 			kuipc::load_module(kuipc::module_path(mech), "helper=" + path);
 		}) == EINVAL);
 		CHECK_FALSE(kuipc::module_loaded(modname));
@@ -879,9 +869,9 @@ TEST_CASE("umh: bad helper paths are refused at load; a missing helper gives ENO
 	CHECK(umh::helper_path() == missing);
 	{
 		const umh::Device dev;
-		CHECK(error_of([&] { (void)dev.trigger(umh::Mode::echo, "x"); }) ==
+		CHECK(errno_of([&] { (void)dev.trigger(umh::Mode::echo, "x"); }) ==
 		      ENOENT);
-		CHECK(error_of([&] { (void)dev.trigger(umh::Mode::exit, "y", 3); }) ==
+		CHECK(errno_of([&] { (void)dev.trigger(umh::Mode::exit, "y", 3); }) ==
 		      ENOENT);
 		const umh::Stats st = dev.stats();
 		CHECK(st.requests == 2);
@@ -904,7 +894,7 @@ TEST_CASE("umh: bad helper paths are refused at load; a missing helper gives ENO
 					   "helper=" + plain));
 	{
 		const umh::Device dev;
-		CHECK(error_of([&] { (void)dev.trigger(umh::Mode::echo, "x"); }) ==
+		CHECK(errno_of([&] { (void)dev.trigger(umh::Mode::echo, "x"); }) ==
 		      EACCES);
 	}
 	REQUIRE_NOTHROW(kuipc::unload_module(modname, 5000));
@@ -1053,7 +1043,7 @@ TEST_CASE("umh: concurrent triggers each get their own status and report",
 				o.arg = "thread " + std::to_string(t) + " request " +
 					std::to_string(i) + " ✓";
 				o.code = t * per_thread + i;
-				o.err = error_of([&] {
+				o.err = errno_of([&] {
 					o.res = dev.trigger(umh::Mode::exit, o.arg, o.code,
 							    helper_timeout_ms);
 				});
@@ -1103,7 +1093,7 @@ TEST_CASE("umh: requests beyond KUIPC_UMH_MAX_INFLIGHT get EBUSY",
 	hanging.args = args;
 	for (unsigned i = 0; i < n; ++i) {
 		hanging.threads.emplace_back([&, i] {
-			errs[i] = error_of([&] {
+			errs[i] = errno_of([&] {
 				results[i] = dev.trigger(umh::Mode::hang, args[i], 0,
 							 KUIPC_UMH_TIMEOUT_MAX_MS);
 			});
@@ -1118,7 +1108,7 @@ TEST_CASE("umh: requests beyond KUIPC_UMH_MAX_INFLIGHT get EBUSY",
 	CHECK(full);
 	umh::Stats st = dev.stats();
 	if (full) {
-		CHECK(error_of([&] { (void)dev.trigger(umh::Mode::echo, "one more"); }) ==
+		CHECK(errno_of([&] { (void)dev.trigger(umh::Mode::echo, "one more"); }) ==
 		      EBUSY);
 		st = dev.stats();
 		CHECK(st.requests == before.requests + n); /* no id used */
