@@ -55,6 +55,7 @@
 
 namespace {
 
+using kuipc::test::bad_address;
 using kuipc::test::errno_of;
 using kuipc::test::ioctl_err;
 using kuipc::test::wait_sleeping_in;
@@ -144,13 +145,6 @@ int eventfd_id(int fd)
 
 /* The system calls glibc's select() may use. */
 const std::initializer_list<long> select_calls = {SYS_select, SYS_pselect6};
-
-/* A bad address the compiler cannot see through (it would warn at a call). */
-void *bad_address(uintptr_t addr)
-{
-	const volatile uintptr_t hidden = addr;
-	return reinterpret_cast<void *>(hidden); // NOLINT(performance-no-int-to-ptr)
-}
 
 using kuipc::test::GuardedPages;
 
