@@ -903,18 +903,7 @@ TEST_CASE("chardev: an open file pins the module; unload removes the node",
 	  "[chardev][lifecycle]")
 {
 	/* Whatever happens below, leave the module loaded for the runner. */
-	struct Reload {
-		~Reload()
-		{
-			if (kuipc::module_loaded(module_name))
-				return;
-			try {
-				kuipc::load_module(kuipc::module_path("chardev"));
-			} catch (const kuipc::Error &) {
-				/* The next test's open() will say so. */
-			}
-		}
-	} reload;
+	const kuipc::test::ReloadGuard reload("chardev");
 
 	{
 		cd::Device dev = fresh_device();

@@ -929,21 +929,7 @@ TEST_CASE("configfs: unload is refused while an item or open file pins it",
 	const cfs::Client client = fresh();
 
 	/* Whatever happens below, leave the module loaded for the runner. */
-	struct Reload {
-		Reload() = default;
-		Reload(const Reload &) = delete;
-		Reload &operator=(const Reload &) = delete;
-		~Reload()
-		{
-			if (!kuipc::module_loaded(modname)) {
-				try {
-					kuipc::load_module(
-						kuipc::module_path("configfs"));
-				} catch (...) { // NOLINT(bugprone-empty-catch)
-				}
-			}
-		}
-	} reload;
+	const kuipc::test::ReloadGuard reload("configfs");
 
 	client.create("pin");
 	client.set_value("pin", 8);

@@ -172,23 +172,6 @@ bool consecutive(const std::vector<debugfs::Event> &evs)
 	return true;
 }
 
-/* Makes sure the module is loaded again when a lifecycle test ends. */
-class ReloadGuard {
-public:
-	ReloadGuard() = default;
-	ReloadGuard(const ReloadGuard &) = delete;
-	ReloadGuard &operator=(const ReloadGuard &) = delete;
-	~ReloadGuard()
-	{
-		try {
-			if (!kuipc::module_loaded(modname))
-				kuipc::load_module(kuipc::module_path(mech));
-		} catch (...) { // NOLINT(bugprone-empty-catch)
-			/* The runner reports the failing unload/reload. */
-		}
-	}
-};
-
 /* Restores the mode of a directory when the test ends. */
 class ModeGuard {
 public:
@@ -1008,7 +991,7 @@ TEST_CASE("debugfs: root in a new user namespace is refused what needs a capabil
 TEST_CASE("debugfs: unload removes the directory, open files fail safely",
 	  "[debugfs][lifecycle]")
 {
-	const ReloadGuard guard;
+	const kuipc::test::ReloadGuard guard(mech);
 	const debugfs::Client c;
 	c.set_value(7);
 	c.set_capacity(3);

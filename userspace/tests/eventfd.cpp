@@ -176,23 +176,6 @@ private:
 	void *base_;
 };
 
-/* Whatever a test does to the module, leave it loaded for the next one. */
-struct Reload {
-	Reload() = default;
-	Reload(const Reload &) = delete;
-	Reload &operator=(const Reload &) = delete;
-	~Reload()
-	{
-		if (kuipc::module_loaded(module_name))
-			return;
-		try {
-			kuipc::load_module(kuipc::module_path("eventfd"));
-		} catch (const kuipc::Error &) {
-			/* The next test's open() will say so. */
-		}
-	}
-};
-
 } // namespace
 
 TEST_CASE("eventfd: a produced item signals the eventfd and is fetched back",
@@ -1108,7 +1091,7 @@ TEST_CASE("eventfd: the module holds the eventfd until the registration ends",
 TEST_CASE("eventfd: unload waits for the registrations' file, then is clean",
 	  "[eventfd][lifecycle]")
 {
-	Reload reload;
+	const kuipc::test::ReloadGuard reload("eventfd");
 	ke::EventFd efd(EFD_NONBLOCK);
 	{
 		ke::Device dev;

@@ -549,18 +549,7 @@ TEST_CASE("mmap: a mapping pins the module even after close; munmap lets it unlo
 	  "[mmap][lifecycle]")
 {
 	/* Whatever happens below, leave the module loaded for the runner. */
-	struct Reload {
-		~Reload()
-		{
-			if (kuipc::module_loaded(module_name))
-				return;
-			try {
-				kuipc::load_module(kuipc::module_path("mmap"));
-			} catch (const kuipc::Error &) {
-				/* The next test's open() will say so. */
-			}
-		}
-	} reload;
+	const kuipc::test::ReloadGuard reload("mmap");
 
 	{
 		std::optional<km::Ring> ring;

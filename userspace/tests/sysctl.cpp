@@ -159,22 +159,6 @@ Ran run_program(const std::vector<std::string> &argv)
 	return r;
 }
 
-/* Loads the module again, should a test end while it is unloaded. */
-struct ReloadGuard {
-	ReloadGuard() = default;
-	ReloadGuard(const ReloadGuard &) = delete;
-	ReloadGuard &operator=(const ReloadGuard &) = delete;
-	~ReloadGuard()
-	{
-		try {
-			if (!kuipc::module_loaded("kuipc_sysctl"))
-				kuipc::load_module(kuipc::module_path("sysctl"));
-		} catch (...) { // NOLINT(bugprone-empty-catch)
-			/* The runner then reports the unload as failed. */
-		}
-	}
-};
-
 /* What the threads of a test saw go wrong; the first few are kept. */
 class Failures {
 public:
@@ -819,7 +803,7 @@ TEST_CASE("sysctl: unload removes the entries, reload brings the defaults",
 	  "[sysctl][lifecycle]")
 {
 	reset();
-	const ReloadGuard guard;
+	const kuipc::test::ReloadGuard guard("sysctl");
 	const sc::Client client;
 	client.set_value(5);
 	client.set_name("before unload");

@@ -64,29 +64,6 @@ std::string pattern(size_t n, std::uint32_t salt)
 	return s;
 }
 
-/*
- * For tests that unload the module: whatever happens in the test, leave the
- * module loaded with its default parameters, as the runner expects.
- */
-class ReloadAtEnd {
-public:
-	ReloadAtEnd() = default;
-	ReloadAtEnd(const ReloadAtEnd &) = delete;
-	ReloadAtEnd &operator=(const ReloadAtEnd &) = delete;
-	ReloadAtEnd(ReloadAtEnd &&) = delete;
-	ReloadAtEnd &operator=(ReloadAtEnd &&) = delete;
-	~ReloadAtEnd()
-	{
-		try {
-			if (!kuipc::module_loaded(module_name))
-				kuipc::load_module(module_file());
-		} catch (...) {
-			/* Nothing to do: the runner then reports the unload
-			 * as failed. */
-		}
-	}
-};
-
 /* A user UDP socket bound to 127.0.0.1:port, or the errno of bind(). */
 struct Bound {
 	kuipc::Fd fd;
@@ -917,7 +894,7 @@ TEST_CASE("udp: several clients at once each get only their own replies",
 TEST_CASE("udp: loading while the port is taken fails with EADDRINUSE and says why",
 	  "[udp][lifecycle][badinput]")
 {
-	const ReloadAtEnd reload;
+	const kuipc::test::ReloadGuard reload("udp");
 	kuipc::unload_module(module_name, 5000);
 	REQUIRE_FALSE(kuipc::module_loaded(module_name));
 
@@ -953,7 +930,7 @@ TEST_CASE("udp: loading while the port is taken fails with EADDRINUSE and says w
 TEST_CASE("udp: a port of 0, above 65535 or not a number is refused with EINVAL",
 	  "[udp][lifecycle][badinput]")
 {
-	const ReloadAtEnd reload;
+	const kuipc::test::ReloadGuard reload("udp");
 	kuipc::unload_module(module_name, 5000);
 	const long sockets0 = udp_sockets_in_use();
 
@@ -975,7 +952,7 @@ TEST_CASE("udp: a port of 0, above 65535 or not a number is refused with EINVAL"
 TEST_CASE("udp: the port parameter moves the service, from port 1 to 65535",
 	  "[udp][lifecycle]")
 {
-	const ReloadAtEnd reload;
+	const kuipc::test::ReloadGuard reload("udp");
 	for (const std::uint16_t p :
 	     {std::uint16_t{KUIPC_UDP_PORT_MIN}, std::uint16_t{default_port + 1},
 	      std::uint16_t{KUIPC_UDP_PORT_MAX}}) {
@@ -996,7 +973,7 @@ TEST_CASE("udp: the port parameter moves the service, from port 1 to 65535",
 TEST_CASE("udp: unloading while clients send stops the worker and releases the socket",
 	  "[udp][lifecycle][concurrency]")
 {
-	const ReloadAtEnd reload;
+	const kuipc::test::ReloadGuard reload("udp");
 	constexpr int nthreads = 4;
 	constexpr std::uint64_t warmup = 200;
 	const long sockets0 = udp_sockets_in_use();
