@@ -2,6 +2,7 @@
 // VM tests of the udp pair: kuipc_udp.ko and kuipc::udp::Client.
 #include <catch2/catch.hpp>
 
+#include "kmsg.hpp"
 #include "module.hpp"
 #include "support.hpp"
 #include "udp.hpp"
@@ -134,39 +135,6 @@ long udp_sockets_in_use()
 	}
 	return -1;
 }
-
-/* /dev/kmsg from its current end: the records logged from now on. */
-class KernelLog {
-public:
-	KernelLog() : fd_(::open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC))
-	{
-		if (!fd_)
-			kuipc::throw_errno("open /dev/kmsg");
-		::lseek(fd_.get(), 0, SEEK_END);
-	}
-
-	std::vector<std::string> lines()
-	{
-		std::vector<std::string> out;
-		std::array<char, 8192> buf{};
-		for (;;) {
-			const ssize_t n = ::read(fd_.get(), buf.data(), buf.size());
-			if (n < 0 && errno == EPIPE)
-				continue;
-			if (n <= 0)
-				break;
-			const std::string rec(buf.data(), static_cast<size_t>(n));
-			const auto semi = rec.find(';');
-			if (semi != std::string::npos)
-				out.push_back(
-					rec.substr(semi + 1, rec.find('\n') - semi - 1));
-		}
-		return out;
-	}
-
-private:
-	kuipc::Fd fd_;
-};
 
 /*
  * Ask for STATS until done(stats) holds, for up to 5 s. A datagram that
@@ -901,13 +869,14 @@ TEST_CASE("udp: loading while the port is taken fails with EADDRINUSE and says w
 	{
 		const Bound squatter = bind_port(KUIPC_UDP_ADDR, default_port);
 		REQUIRE(squatter.err == 0);
-		KernelLog log;
+		kuipc::KmsgReader log;
 		CHECK(try_load("") == EADDRINUSE);
 		CHECK_FALSE(kuipc::module_loaded(module_name));
 
 		const std::string where = "127.0.0.1:" + std::to_string(default_port);
 		bool said_why = false;
-		for (const auto &l : log.lines()) {
+		for (const auto &rec : log.drain()) {
+			const std::string l = rec.substr(rec.find('|') + 1);
 			UNSCOPED_INFO("kernel: " << l);
 			if (l.rfind(module_name + ": ", 0) == 0 &&
 			    l.find(where) != std::string::npos &&
