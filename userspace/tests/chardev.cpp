@@ -126,12 +126,10 @@ TEST_CASE("chardev: a blocked read is woken by a writer",
 
 	std::thread reader([&] {
 		tid = ::gettid();
-		try {
+		err = errno_of([&] {
 			cd::Device mine;
 			got = mine.read_string(64);
-		} catch (const kuipc::Error &e) {
-			err = e.err();
-		}
+		});
 	});
 	/* The reader must be asleep in read() before the data exists. */
 	CHECK(wait_sleeping_in(tid, {SYS_read}));
@@ -705,12 +703,10 @@ TEST_CASE("chardev: reset wakes a writer blocked on a full FIFO",
 	int err = 0;
 	std::thread writer([&] {
 		tid = ::gettid();
-		try {
+		err = errno_of([&] {
 			cd::Device mine;
 			wrote = mine.write("late");
-		} catch (const kuipc::Error &e) {
-			err = e.err();
-		}
+		});
 	});
 	CHECK(wait_sleeping_in(tid, {SYS_write}));
 	dev.reset(); /* wakes the writer even if the check above failed */
@@ -908,12 +904,7 @@ TEST_CASE("chardev: an open file pins the module; unload removes the node",
 	{
 		cd::Device dev = fresh_device();
 		CHECK(dev.write("pinned") == 6);
-		int err = 0;
-		try {
-			kuipc::unload_module(module_name, 0);
-		} catch (const kuipc::Error &e) {
-			err = e.err();
-		}
+		const int err = errno_of([] { kuipc::unload_module(module_name, 0); });
 		CHECK((err == EAGAIN || err == EBUSY));
 		CHECK(kuipc::module_loaded(module_name));
 		/* Still fully working. */

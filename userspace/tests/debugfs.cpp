@@ -35,6 +35,7 @@
 
 namespace {
 
+using kuipc::test::errno_of;
 using kuipc::test::stat_errno;
 
 namespace debugfs = kuipc::debugfs;
@@ -1003,12 +1004,7 @@ TEST_CASE("debugfs: unload removes the directory, open files fail safely",
 		INFO(path);
 		kuipc::Fd pin(::open(path, O_RDONLY | O_CLOEXEC));
 		REQUIRE(pin);
-		int err = 0;
-		try {
-			kuipc::unload_module(modname, 0);
-		} catch (const kuipc::Error &e) {
-			err = e.err();
-		}
+		const int err = errno_of([] { kuipc::unload_module(modname, 0); });
 		CHECK(err == EWOULDBLOCK);
 		CHECK(kuipc::module_loaded(modname));
 	}

@@ -1101,12 +1101,7 @@ TEST_CASE("eventfd: unload waits for the registrations' file, then is clean",
 		dev.produce(0, "pending");
 
 		/* Registrations are held by an open file, which pins the module. */
-		int err = 0;
-		try {
-			kuipc::unload_module(module_name, 0);
-		} catch (const kuipc::Error &e) {
-			err = e.err();
-		}
+		const int err = errno_of([] { kuipc::unload_module(module_name, 0); });
 		CHECK((err == EAGAIN || err == EBUSY));
 		CHECK(kuipc::module_loaded(module_name));
 		/* Still fully working. */

@@ -28,6 +28,8 @@
 
 namespace {
 
+using kuipc::test::errno_of;
+
 namespace gn = kuipc::genetlink;
 
 constexpr const char *kModule = "kuipc_genetlink";
@@ -806,14 +808,7 @@ TEST_CASE("genetlink: root in a new user namespace is refused what needs a capab
 	 * so it is not there to be asked.
 	 */
 	CHECK(run_in_userns(
-		      [] {
-			      try {
-				      const gn::Client u;
-				      return 0;
-			      } catch (const kuipc::Error &e) {
-				      return e.err();
-			      }
-		      },
+		      [] { return errno_of([] { const gn::Client u; }); },
 		      CLONE_NEWNET) == ENOENT);
 
 	check_unchanged(c, sub, before);
@@ -837,12 +832,7 @@ TEST_CASE("genetlink: an unprivileged process may listen to the events group",
 			setter_rc = ETIMEDOUT;
 			return;
 		}
-		try {
-			c.set(555);
-			setter_rc = 0;
-		} catch (const kuipc::Error &e) {
-			setter_rc = e.err();
-		}
+		setter_rc = errno_of([&] { c.set(555); });
 	});
 	const int child_rc = kuipc::test::run_unprivileged([&] {
 		gn::Subscriber sub;

@@ -559,12 +559,7 @@ TEST_CASE("mmap: a mapping pins the module even after close; munmap lets it unlo
 			CHECK(dev.produce(3) == 3);
 		} /* the descriptor is closed here */
 
-		int err = 0;
-		try {
-			kuipc::unload_module(module_name, 0);
-		} catch (const kuipc::Error &e) {
-			err = e.err();
-		}
+		const int err = errno_of([] { kuipc::unload_module(module_name, 0); });
 		CHECK((err == EAGAIN || err == EBUSY));
 		REQUIRE(kuipc::module_loaded(module_name));
 

@@ -30,6 +30,8 @@
 
 namespace {
 
+using kuipc::test::errno_of;
+using kuipc::test::outcome_of;
 using kuipc::test::stat_errno;
 
 namespace procfs = kuipc::procfs;
@@ -67,12 +69,7 @@ int write_raw(const char *path, const void *buf, std::size_t len)
 /* The errno of client.write_message(msg), 0 if it succeeded. */
 int write_errno(const procfs::Client &client, const std::string &msg)
 {
-	try {
-		client.write_message(msg);
-		return 0;
-	} catch (const kuipc::Error &e) {
-		return e.err();
-	}
+	return errno_of([&] { client.write_message(msg); });
 }
 
 /* "msg-00", "msg-01", ...: n distinct, recognisable messages. */
@@ -525,16 +522,13 @@ TEST_CASE("procfs: an unprivileged user can read but not write or clear",
 
 	/* Reading is allowed and sees the same bytes root sees. */
 	CHECK(run_unprivileged([&stored] {
-		      try {
+		      return outcome_of([&] {
 			      const procfs::Client nobody;
 			      if (nobody.read_messages_raw() != stored ||
-				  nobody.read_records(61) !=
-					  procfs::expected_records())
+				  nobody.read_records(61) != procfs::expected_records())
 				      return EBADMSG;
 			      return 0;
-		      } catch (const kuipc::Error &e) {
-			      return e.err();
-		      }
+		      });
 	      }) == 0);
 
 	CHECK(client.read_messages_raw() == stored);
@@ -570,15 +564,13 @@ TEST_CASE("procfs: root in a new user namespace is refused what needs a capabili
 
 	/* Reading is allowed and sees the same bytes root sees. */
 	CHECK(run_in_userns([&stored] {
-		      try {
+		      return outcome_of([&] {
 			      const procfs::Client c;
 			      if (c.read_messages_raw() != stored ||
 				  c.read_records(61) != procfs::expected_records())
 				      return EBADMSG;
 			      return 0;
-		      } catch (const kuipc::Error &e) {
-			      return e.err();
-		      }
+		      });
 	      }) == 0);
 
 	CHECK(client.read_messages_raw() == stored);

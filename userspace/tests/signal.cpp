@@ -50,6 +50,7 @@
 
 namespace {
 
+using kuipc::test::errno_of;
 using kuipc::test::ioctl_err;
 using kuipc::test::wait_sleeping_in;
 
@@ -1430,12 +1431,7 @@ TEST_CASE("signal: an open file pins the module; unload removes the node",
 
 	{
 		ks::Listener l(rt(4));
-		int err = 0;
-		try {
-			kuipc::unload_module(module_name, 0);
-		} catch (const kuipc::Error &e) {
-			err = e.err();
-		}
+		const int err = errno_of([] { kuipc::unload_module(module_name, 0); });
 		CHECK((err == EAGAIN || err == EBUSY));
 		CHECK(kuipc::module_loaded(module_name));
 		/* Still fully working. */

@@ -61,6 +61,19 @@ bool wait_sleeping_in(pid_t pid, long nr);
 /* 0 when path exists, else the errno of stat(2). */
 int stat_errno(const std::string &path);
 
+/*
+ * fn()'s int, by convention 0 or an errno, or the errno of the
+ * kuipc::Error it throws.
+ */
+template <typename Fn> int outcome_of(Fn &&fn)
+{
+	try {
+		return fn();
+	} catch (const kuipc::Error &e) {
+		return e.err();
+	}
+}
+
 /* Unprivileged identity used by permission tests. */
 inline constexpr unsigned int nobody_uid = 65534;
 inline constexpr unsigned int nobody_gid = 65534;

@@ -33,6 +33,8 @@
 
 namespace {
 
+using kuipc::test::outcome_of;
+
 namespace sc = kuipc::sysctl;
 using kuipc::sysctl::Entry;
 using kuipc::test::GuardedPages;
@@ -671,11 +673,7 @@ TEST_CASE("sysctl: anyone may read, only root may write",
 
 		/* Reading needs only the "other" read bit. */
 		CHECK(kuipc::test::run_unprivileged([&] {
-			try {
-				return read_file(p) == want[i] ? 0 : EBADMSG;
-			} catch (const kuipc::Error &e) {
-				return e.err();
-			}
+			return outcome_of([&] { return read_file(p) == want[i] ? 0 : EBADMSG; });
 		}) == 0);
 
 		/* Opening for writing is refused by the permission check. */
@@ -715,11 +713,7 @@ TEST_CASE("sysctl: root in a new user namespace is refused what needs a capabili
 		INFO(p);
 
 		CHECK(run_in_userns([&] {
-			try {
-				return read_file(p) == want[i] ? 0 : EBADMSG;
-			} catch (const kuipc::Error &e) {
-				return e.err();
-			}
+			return outcome_of([&] { return read_file(p) == want[i] ? 0 : EBADMSG; });
 		}) == 0);
 
 		/*

@@ -35,6 +35,9 @@
 
 namespace {
 
+using kuipc::test::errno_of;
+using kuipc::test::outcome_of;
+
 using kuipc::udp::Client;
 using kuipc::udp::Reply;
 using kuipc::udp::Stats;
@@ -102,23 +105,16 @@ Bound bind_port(std::uint32_t addr, std::uint16_t port, bool reuse = false)
 /* The errno of load_module(), 0 on success. */
 int try_load(const std::string &params)
 {
-	try {
-		kuipc::load_module(module_file(), params);
-		return 0;
-	} catch (const kuipc::Error &e) {
-		return e.err();
-	}
+	return errno_of([&] { kuipc::load_module(module_file(), params); });
 }
 
 /* The errno of a full ECHO round trip on port, 0 on success. */
 int try_echo(std::uint16_t port, const std::string &payload)
 {
-	try {
+	return outcome_of([&] {
 		Client c(port, timeout_ms);
 		return c.echo(payload) == payload ? 0 : EBADMSG;
-	} catch (const kuipc::Error &e) {
-		return e.err();
-	}
+	});
 }
 
 /* "UDP: inuse N ..." of /proc/net/sockstat: UDP sockets bound in init_net. */
@@ -979,13 +975,9 @@ TEST_CASE("udp: unloading while clients send stops the worker and releases the s
 						if (stop)
 							break;
 					}
-					int err = 0;
-					try {
-						if (c.echo(payload) != payload)
-							err = EBADMSG;
-					} catch (const kuipc::Error &e) {
-						err = e.err();
-					}
+					const int err = outcome_of([&] {
+						return c.echo(payload) == payload ? 0 : EBADMSG;
+					});
 					const std::lock_guard<std::mutex> lock(mu);
 					if (err == 0) {
 						++replies;
@@ -1110,12 +1102,10 @@ TEST_CASE("udp: root in a new user namespace is refused what needs a capability 
 		      return try_echo(default_port, "from a user namespace");
 	      }) == 0);
 	CHECK(run_in_userns([] {
-		      try {
+		      return outcome_of([] {
 			      Client u(default_port, timeout_ms);
 			      return u.stats().requests > 0 ? 0 : EBADMSG;
-		      } catch (const kuipc::Error &e) {
-			      return e.err();
-		      }
+		      });
 	      }) == 0);
 
 	CHECK(run_in_userns([] {
