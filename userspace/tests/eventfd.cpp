@@ -1563,10 +1563,50 @@ TEST_CASE("eventfd: an eventfd already at its largest count saturates; items sti
 	CHECK(dev.fetch(ch).data == "third");
 }
 
+namespace {
+
+/* What a FETCH stalled in its user copy saw while a file was closed. */
+struct StalledFetch {
+	bool stalled = false;	/* the FETCH's data copy stalled on the page */
+	bool prompt = false;	/* the close returned while it was stalled */
+	int close_err = -1;	/* the close's errno, 0 */
+	int fetch_err = -1;	/* the FETCH's errno, 0 */
+	kuipc_eventfd_msg msg{}; /* what the FETCH filled in */
+};
+
+/*
+ * A FETCH of channel ch on fetching whose data copy stalls on page; while
+ * it is stalled, close_file() runs in a thread of its own. The FETCH is let
+ * through once the close returned or 3 s passed, and both threads joined.
+ */
+StalledFetch fetch_stalled_across(const ke::Device &fetching, uint32_t ch,
+				  kuipc::test::UserfaultPage &page,
+				  const std::function<void()> &close_file)
+{
+	using namespace std::chrono_literals;
+	StalledFetch r;
+	r.msg = make_msg(ch, page.addr(), KUIPC_EVENTFD_PAYLOAD_MAX);
+	std::thread fetcher(
+		[&] { r.fetch_err = ioctl_err(fetching.fd(), KUIPC_EVENTFD_FETCH, &r.msg); });
+	r.stalled = page.wait_fault(kuipc::test::patience(10s));
+
+	std::promise<int> closed;
+	std::future<int> close_err = closed.get_future();
+	std::thread closer([&] { closed.set_value(errno_of(close_file)); });
+	r.prompt = close_err.wait_for(kuipc::test::patience(3s)) == std::future_status::ready;
+	/* Let the FETCH through on every path, then collect both threads. */
+	page.resolve();
+	fetcher.join();
+	closer.join();
+	r.close_err = close_err.get();
+	return r;
+}
+
+} // namespace
+
 TEST_CASE("eventfd: closing the device does not wait for a FETCH stalled in its user copy",
 	  "[eventfd][concurrency]")
 {
-	using namespace std::chrono_literals;
 	ke::Device dev;
 	require_all_free(dev);
 	kuipc::Fd efd(::eventfd(0, EFD_CLOEXEC));
@@ -1577,35 +1617,21 @@ TEST_CASE("eventfd: closing the device does not wait for a FETCH stalled in its 
 	dev.produce(0, "next");
 	const auto page = kuipc::test::userfault_page();
 
-	/* A FETCH whose data copy stalls until resolve(). */
-	kuipc_eventfd_msg m = make_msg(0, page->addr(), KUIPC_EVENTFD_PAYLOAD_MAX);
-	int ferr = -1;
-	std::thread fetcher(
-		[&] { ferr = ioctl_err(dev.fd(), KUIPC_EVENTFD_FETCH, &m); });
-	const bool stalled = page->wait_fault(kuipc::test::patience(10s));
-
-	/* Meanwhile another open file of the device is closed. */
-	std::promise<int> closed;
-	std::future<int> close_err = closed.get_future();
-	std::thread closer([&] {
+	/* A FETCH whose data copy stalls; meanwhile another open file of
+	 * the device is closed. */
+	const StalledFetch f = fetch_stalled_across(dev, 0, *page, [] {
 		ke::Device other;
-		closed.set_value(errno_of([&] { other.close(); }));
+		other.close();
 	});
-	const bool prompt = close_err.wait_for(kuipc::test::patience(3s)) ==
-			    std::future_status::ready;
-	/* Let the FETCH through on every path, then collect both threads. */
-	page->resolve();
-	fetcher.join();
-	closer.join();
 
-	CHECK(stalled);
-	CHECK(prompt);
-	CHECK(close_err.get() == 0);
+	CHECK(f.stalled);
+	CHECK(f.prompt);
+	CHECK(f.close_err == 0);
 	/* The stalled FETCH took the oldest item, once; the next one waits. */
-	CHECK(ferr == 0);
-	CHECK(m.seq == 0);
-	REQUIRE(m.len == payload.size());
-	CHECK(std::string(page->addr(), m.len) == payload);
+	CHECK(f.fetch_err == 0);
+	CHECK(f.msg.seq == 0);
+	REQUIRE(f.msg.len == payload.size());
+	CHECK(std::string(page->addr(), f.msg.len) == payload);
 	const Status st = dev.status(0);
 	CHECK(st.queued == 1);
 	CHECK(st.fetched == 1);
@@ -1616,7 +1642,6 @@ TEST_CASE("eventfd: closing the device does not wait for a FETCH stalled in its 
 TEST_CASE("eventfd: a FETCH stalled in its user copy completes when its registration ends",
 	  "[eventfd][concurrency][lifecycle]")
 {
-	using namespace std::chrono_literals;
 	ke::Device fetching;
 	require_all_free(fetching);
 	auto owner = std::make_unique<ke::Device>();
@@ -1628,36 +1653,21 @@ TEST_CASE("eventfd: a FETCH stalled in its user copy completes when its registra
 	owner->produce(3, "dropped with the registration");
 	const auto page = kuipc::test::userfault_page();
 
-	kuipc_eventfd_msg m = make_msg(3, page->addr(), KUIPC_EVENTFD_PAYLOAD_MAX);
-	int ferr = -1;
-	std::thread fetcher(
-		[&] { ferr = ioctl_err(fetching.fd(), KUIPC_EVENTFD_FETCH, &m); });
-	const bool stalled = page->wait_fault(kuipc::test::patience(10s));
-
 	/* The registering file's last close ends the registration meanwhile. */
-	std::promise<int> closed;
-	std::future<int> close_err = closed.get_future();
-	std::thread closer([&] {
-		closed.set_value(errno_of([&] { owner->close(); }));
-	});
-	const bool prompt = close_err.wait_for(kuipc::test::patience(3s)) ==
-			    std::future_status::ready;
-	page->resolve();
-	fetcher.join();
-	closer.join();
+	StalledFetch f = fetch_stalled_across(fetching, 3, *page, [&] { owner->close(); });
 
-	CHECK(stalled);
-	CHECK(prompt);
-	CHECK(close_err.get() == 0);
+	CHECK(f.stalled);
+	CHECK(f.prompt);
+	CHECK(f.close_err == 0);
 	/* The FETCH had taken the item: it is delivered, whole, once. */
-	CHECK(ferr == 0);
-	CHECK(m.seq == 0);
-	REQUIRE(m.len == payload.size());
-	CHECK(std::string(page->addr(), m.len) == payload);
+	CHECK(f.fetch_err == 0);
+	CHECK(f.msg.seq == 0);
+	REQUIRE(f.msg.len == payload.size());
+	CHECK(std::string(page->addr(), f.msg.len) == payload);
 	/* The registration is gone with everything still queued. */
 	const Status st = fetching.status(3);
 	CHECK(st.flags == 0);
 	CHECK(st.queued == 0);
 	CHECK(st.fetched == 0);
-	CHECK(ioctl_err(fetching.fd(), KUIPC_EVENTFD_FETCH, &m) == ENOTCONN);
+	CHECK(ioctl_err(fetching.fd(), KUIPC_EVENTFD_FETCH, &f.msg) == ENOTCONN);
 }
