@@ -42,23 +42,6 @@ constexpr int kWaitMs = 10000; /* safety net for events that must come */
  */
 constexpr size_t kMaxDumpSkb = 32768;
 
-/* Puts the module back if a test took it away, however the test ends. */
-struct ModuleGuard {
-	ModuleGuard() = default;
-	ModuleGuard(const ModuleGuard &) = delete;
-	ModuleGuard &operator=(const ModuleGuard &) = delete;
-	ModuleGuard(ModuleGuard &&) = delete;
-	ModuleGuard &operator=(ModuleGuard &&) = delete;
-	~ModuleGuard()
-	{
-		try {
-			if (!kuipc::module_loaded(kModule))
-				kuipc::load_module(kuipc::module_path("genetlink"));
-		} catch (...) {
-		}
-	}
-};
-
 /* The NetlinkError fn throws, or nothing if it succeeds. */
 template <typename Fn> std::optional<gn::NetlinkError> refusal(Fn &&fn)
 {
@@ -855,7 +838,7 @@ TEST_CASE("genetlink: an unprivileged process may listen to the events group",
 TEST_CASE("genetlink: after unload the family is gone, after reload it starts afresh",
 	  "[genetlink][lifecycle]")
 {
-	ModuleGuard guard;
+	const kuipc::test::ReloadGuard guard("genetlink");
 	gn::Client old;
 	old.set(KUIPC_GENETLINK_VALUE_INITIAL + 1);
 
@@ -884,7 +867,7 @@ TEST_CASE("genetlink: after unload the family is gone, after reload it starts af
 TEST_CASE("genetlink: an unfinished dump holds the module until its socket closes",
 	  "[genetlink][lifecycle]")
 {
-	ModuleGuard guard;
+	const kuipc::test::ReloadGuard guard("genetlink");
 	{
 		gn::Client reader;
 		reader.dump_start();
