@@ -665,33 +665,28 @@ TEST_CASE("configfs: ioctl and mmap on attribute files are refused",
 	CHECK(client.initial() == cfs::initial_default);
 }
 
-TEST_CASE("configfs: an unprivileged user can read but not change anything",
-	  "[configfs][permission]")
-{
-	const cfs::Client client = fresh();
-	client.create("owned");
-	client.set_value("owned", 5);
+namespace {
 
-	using kuipc::test::run_unprivileged;
-	CHECK(run_unprivileged([] {
-		      return mkdir_errno(cfs::item_path("nobody"));
+/* A way to run a function as another caller; its int is the function's. */
+using RunAs = std::function<int(const std::function<int()> &)>;
+
+/*
+ * With the item "owned" at 5: a caller that run() runs as can read the
+ * group, but neither make (name), remove nor write, and left all as it was.
+ */
+void check_only_reads(const cfs::Client &client, const RunAs &run, const std::string &name)
+{
+	CHECK(run([&] { return mkdir_errno(cfs::item_path(name)); }) == EACCES);
+	CHECK(run([] { return rmdir_errno(cfs::item_path("owned")); }) == EACCES);
+	CHECK(run([] {
+		      return kuipc::test::write_file(cfs::value_path("owned"), "6\n");
 	      }) == EACCES);
-	CHECK(run_unprivileged([] {
-		      return rmdir_errno(cfs::item_path("owned"));
-	      }) == EACCES);
-	CHECK(run_unprivileged([] {
-		      return kuipc::test::write_file(cfs::value_path("owned"),
-						     "6\n");
-	      }) == EACCES);
-	CHECK(run_unprivileged([] {
-		      return kuipc::test::write_file(cfs::initial_path, "6\n");
-	      }) == EACCES);
+	CHECK(run([] { return kuipc::test::write_file(cfs::initial_path, "6\n"); }) == EACCES);
 	/* Reading is open to everyone: the files are 0644 and 0444. */
-	CHECK(run_unprivileged([] {
+	CHECK(run([] {
 		      return errno_of([] {
 			      const cfs::Client c;
-			      if (c.summary().find("owned") != 5 ||
-				  c.value("owned") != 5)
+			      if (c.summary().find("owned") != 5 || c.value("owned") != 5)
 				      kuipc::throw_err(EPROTO, "wrong value");
 		      });
 	      }) == 0);
@@ -700,7 +695,18 @@ TEST_CASE("configfs: an unprivileged user can read but not change anything",
 	CHECK(s.entries == std::vector<cfs::Entry>{{"owned", 5}});
 	CHECK(client.value("owned") == 5);
 	CHECK(client.initial() == cfs::initial_default);
-	CHECK(stat_errno(cfs::item_path("nobody")) == ENOENT);
+	CHECK(stat_errno(cfs::item_path(name)) == ENOENT);
+}
+
+} // namespace
+
+TEST_CASE("configfs: an unprivileged user can read but not change anything",
+	  "[configfs][permission]")
+{
+	const cfs::Client client = fresh();
+	client.create("owned");
+	client.set_value("owned", 5);
+	check_only_reads(client, kuipc::test::run_unprivileged, "nobody");
 }
 
 TEST_CASE("configfs: root in a new user namespace is refused what needs a capability in the initial one",
@@ -715,35 +721,9 @@ TEST_CASE("configfs: root in a new user namespace is refused what needs a capabi
 	 * set; root of a user namespace cannot override the modes of files
 	 * whose owner its namespace does not map.
 	 */
-	using kuipc::test::run_in_userns;
-	CHECK(run_in_userns([] {
-		      return mkdir_errno(cfs::item_path("userns"));
-	      }) == EACCES);
-	CHECK(run_in_userns([] {
-		      return rmdir_errno(cfs::item_path("owned"));
-	      }) == EACCES);
-	CHECK(run_in_userns([] {
-		      return kuipc::test::write_file(cfs::value_path("owned"),
-						     "6\n");
-	      }) == EACCES);
-	CHECK(run_in_userns([] {
-		      return kuipc::test::write_file(cfs::initial_path, "6\n");
-	      }) == EACCES);
-	/* Reading is open to everyone, there too. */
-	CHECK(run_in_userns([] {
-		      return errno_of([] {
-			      const cfs::Client c;
-			      if (c.summary().find("owned") != 5 ||
-				  c.value("owned") != 5)
-				      kuipc::throw_err(EPROTO, "wrong value");
-		      });
-	      }) == 0);
-
-	const cfs::Summary s = client.summary();
-	CHECK(s.entries == std::vector<cfs::Entry>{{"owned", 5}});
-	CHECK(client.value("owned") == 5);
-	CHECK(client.initial() == cfs::initial_default);
-	CHECK(stat_errno(cfs::item_path("userns")) == ENOENT);
+	check_only_reads(
+		client, [](const std::function<int()> &fn) { return kuipc::test::run_in_userns(fn); },
+		"userns");
 }
 
 TEST_CASE("configfs: the settings default group is fixed and sets new values",
