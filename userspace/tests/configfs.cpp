@@ -667,14 +667,12 @@ TEST_CASE("configfs: ioctl and mmap on attribute files are refused",
 
 namespace {
 
-/* A way to run a function as another caller; its int is the function's. */
-using RunAs = std::function<int(const std::function<int()> &)>;
-
 /*
  * With the item "owned" at 5: a caller that run() runs as can read the
  * group, but neither make (name), remove nor write, and left all as it was.
  */
-void check_only_reads(const cfs::Client &client, const RunAs &run, const std::string &name)
+void check_only_reads(const cfs::Client &client, const kuipc::test::RunAs &run,
+		      const std::string &name)
 {
 	CHECK(run([&] { return mkdir_errno(cfs::item_path(name)); }) == EACCES);
 	CHECK(run([] { return rmdir_errno(cfs::item_path("owned")); }) == EACCES);
@@ -721,9 +719,7 @@ TEST_CASE("configfs: root in a new user namespace is refused what needs a capabi
 	 * set; root of a user namespace cannot override the modes of files
 	 * whose owner its namespace does not map.
 	 */
-	check_only_reads(
-		client, [](const std::function<int()> &fn) { return kuipc::test::run_in_userns(fn); },
-		"userns");
+	check_only_reads(client, kuipc::test::run_as_userns_root, "userns");
 }
 
 TEST_CASE("configfs: the settings default group is fixed and sets new values",

@@ -492,78 +492,31 @@ TEST_CASE("procfs: lseek refuses SEEK_END and negative offsets",
 	CHECK(client.read_messages_raw() == stored);
 }
 
-TEST_CASE("procfs: an unprivileged user can read but not write or clear",
-	  "[procfs][permission]")
+namespace {
+
+/*
+ * With stored in the messages file: a caller that run() runs as may
+ * neither write, truncate nor open the records for writing, but reads
+ * the same bytes root reads; and the messages are as they were.
+ */
+void check_only_reads(const procfs::Client &client, const kuipc::test::RunAs &run,
+		      const std::string &stored)
 {
-	using kuipc::test::run_unprivileged;
-	const procfs::Client client;
-
-	CHECK(mode_of(procfs::records_path) == procfs::records_mode);
-	CHECK(mode_of(procfs::messages_path) == procfs::messages_mode);
-
-	client.clear();
-	client.write_message("root's message");
-	const std::string stored = client.read_messages_raw();
-
-	CHECK(run_unprivileged([] {
-		      return kuipc::test::write_file(procfs::messages_path,
-						     "intruder");
+	CHECK(run([] {
+		      return kuipc::test::write_file(procfs::messages_path, "intruder");
 	      }) == EACCES);
-	CHECK(run_unprivileged([] {
+	CHECK(run([] {
 		      const kuipc::Fd fd(::open(procfs::messages_path,
 						O_WRONLY | O_TRUNC | O_CLOEXEC));
 		      return fd ? 0 : errno;
 	      }) == EACCES);
-	CHECK(run_unprivileged([] {
-		      const kuipc::Fd fd(::open(procfs::records_path,
-						O_WRONLY | O_CLOEXEC));
+	CHECK(run([] {
+		      const kuipc::Fd fd(::open(procfs::records_path, O_WRONLY | O_CLOEXEC));
 		      return fd ? 0 : errno;
 	      }) == EACCES);
 
 	/* Reading is allowed and sees the same bytes root sees. */
-	CHECK(run_unprivileged([&stored] {
-		      return outcome_of([&] {
-			      const procfs::Client nobody;
-			      if (nobody.read_messages_raw() != stored ||
-				  nobody.read_records(61) != procfs::expected_records())
-				      return EBADMSG;
-			      return 0;
-		      });
-	      }) == 0);
-
-	CHECK(client.read_messages_raw() == stored);
-}
-
-TEST_CASE("procfs: root in a new user namespace is refused what needs a capability in the initial one",
-	  "[procfs][permission]")
-{
-	using kuipc::test::run_in_userns;
-	const procfs::Client client;
-	client.clear();
-	client.write_message("root's message");
-	const std::string stored = client.read_messages_raw();
-
-	/*
-	 * Both files are root's without an "other" write bit: root of a user
-	 * namespace, whose uid 0 is nobody outside, may not override that.
-	 */
-	CHECK(run_in_userns([] {
-		      return kuipc::test::write_file(procfs::messages_path,
-						     "intruder");
-	      }) == EACCES);
-	CHECK(run_in_userns([] {
-		      const kuipc::Fd fd(::open(procfs::messages_path,
-						O_WRONLY | O_TRUNC | O_CLOEXEC));
-		      return fd ? 0 : errno;
-	      }) == EACCES);
-	CHECK(run_in_userns([] {
-		      const kuipc::Fd fd(::open(procfs::records_path,
-						O_WRONLY | O_CLOEXEC));
-		      return fd ? 0 : errno;
-	      }) == EACCES);
-
-	/* Reading is allowed and sees the same bytes root sees. */
-	CHECK(run_in_userns([&stored] {
+	CHECK(run([&stored] {
 		      return outcome_of([&] {
 			      const procfs::Client c;
 			      if (c.read_messages_raw() != stored ||
@@ -574,6 +527,35 @@ TEST_CASE("procfs: root in a new user namespace is refused what needs a capabili
 	      }) == 0);
 
 	CHECK(client.read_messages_raw() == stored);
+}
+
+} // namespace
+
+TEST_CASE("procfs: an unprivileged user can read but not write or clear",
+	  "[procfs][permission]")
+{
+	const procfs::Client client;
+
+	CHECK(mode_of(procfs::records_path) == procfs::records_mode);
+	CHECK(mode_of(procfs::messages_path) == procfs::messages_mode);
+
+	client.clear();
+	client.write_message("root's message");
+	check_only_reads(client, kuipc::test::run_unprivileged, client.read_messages_raw());
+}
+
+TEST_CASE("procfs: root in a new user namespace is refused what needs a capability in the initial one",
+	  "[procfs][permission]")
+{
+	const procfs::Client client;
+	client.clear();
+	client.write_message("root's message");
+
+	/*
+	 * Both files are root's without an "other" write bit: root of a user
+	 * namespace, whose uid 0 is nobody outside, may not override that.
+	 */
+	check_only_reads(client, kuipc::test::run_as_userns_root, client.read_messages_raw());
 }
 
 TEST_CASE("procfs: parallel readers see whole snapshots while a writer works",

@@ -130,6 +130,18 @@ struct UsernsError : std::runtime_error {
 int run_in_userns(const std::function<int()> &fn, int unshare_flags = 0);
 
 /*
+ * How a permission test runs a function as another caller, for checks
+ * that hold for several: run_unprivileged or run_as_userns_root.
+ */
+using RunAs = std::function<int(const std::function<int()> &)>;
+
+/* run_in_userns() with no namespace but the user one. */
+inline int run_as_userns_root(const std::function<int()> &fn)
+{
+	return run_in_userns(fn);
+}
+
+/*
  * A test's own safety-net wait, scaled like the runner's per-test timeout
  * (KUIPC_TEST_TIMEOUT_S, 60 s by default): a kernel with KASAN and lockdep
  * under TCG gets a longer timeout, and its tests' waits grow with it.
