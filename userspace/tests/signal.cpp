@@ -125,6 +125,19 @@ bool drop_to(uid_t uid, gid_t gid)
 	       ::setuid(uid) == 0;
 }
 
+/* Up to n events from source (a Listener or a SignalFd), each within wait_ms_now(). */
+template <typename Source> std::vector<Event> wait_events(Source &source, std::size_t n)
+{
+	std::vector<Event> v;
+	while (v.size() < n) {
+		const std::optional<Event> e = source.wait(wait_ms_now());
+		if (!e)
+			break;
+		v.push_back(*e);
+	}
+	return v;
+}
+
 /* Read one byte from fd within wait_ms_now(); -1 on EOF, error or timeout. */
 int read_byte(int fd)
 {
@@ -810,16 +823,7 @@ TEST_CASE("signal: malformed events are refused and send nothing",
 	/* Well-formed text does go through, sign and newline included. */
 	CHECK(write_err(w.fd(), "+5\n") == 0);
 	CHECK(write_err(w.fd(), "-0") == 0);
-	const std::vector<Event> evs = [&] {
-		std::vector<Event> v;
-		while (v.size() < 2) {
-			const std::optional<Event> e = l.wait(wait_ms_now());
-			if (!e)
-				break;
-			v.push_back(*e);
-		}
-		return v;
-	}();
+	const std::vector<Event> evs = wait_events(l, 2);
 	REQUIRE(evs.size() == 2);
 	CHECK(evs[0].value == 5);
 	CHECK(evs[1].value == 0);
@@ -873,16 +877,7 @@ TEST_CASE("signal: one registration per file; unregister and close end it",
 		d2.register_process(s1);
 		CHECK(stats().registrations == regs + 2);
 		CHECK(trigger(4).delivered == 2);
-		const std::vector<Event> both = [&] {
-			std::vector<Event> v;
-			while (v.size() < 2) {
-				const std::optional<Event> e = sfd.wait(wait_ms_now());
-				if (!e)
-					break;
-				v.push_back(*e);
-			}
-			return v;
-		}();
+		const std::vector<Event> both = wait_events(sfd, 2);
 		REQUIRE(both.size() == 2);
 		CHECK(both[0].value == 4);
 		CHECK(both[1].value == 4);
