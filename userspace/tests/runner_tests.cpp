@@ -7,6 +7,7 @@
 #include "error.hpp"
 #include "fd.hpp"
 #include "module.hpp"
+#include "support.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -107,16 +108,7 @@ std::vector<std::string> list_tests(const std::string &mech, bool faults, std::s
 		why = std::string("fork: ") + std::strerror(errno);
 		return names;
 	}
-	std::string text;
-	std::array<char, 4096> chunk{};
-	for (;;) {
-		const ssize_t n = ::read(rd.get(), chunk.data(), chunk.size());
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		text.append(chunk.data(), static_cast<size_t>(n));
-	}
+	const std::string text = kuipc::test::read_all(rd.get());
 	int status = 0;
 	while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
 	}

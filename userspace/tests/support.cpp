@@ -24,6 +24,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -94,31 +95,49 @@ int stat_errno(const std::string &path)
 	return ::stat(path.c_str(), &st) == 0 ? 0 : errno;
 }
 
-int run_as(unsigned int uid, unsigned int gid, const std::function<int()> &fn)
+namespace {
+
+/* fn()'s result as an exit code: 254 when it throws. */
+int exit_code_of(const std::function<int()> &fn)
+{
+	try {
+		return fn();
+	} catch (...) {
+		return 254;
+	}
+}
+
+/*
+ * Run child_main in a forked child, which exits with its result, and wait
+ * for it: the wait status, or nullopt when fork() or waitpid() failed.
+ */
+std::optional<int> fork_and_wait(const std::function<int()> &child_main)
 {
 	const pid_t pid = ::fork();
 	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		if (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 ||
-		    ::setuid(uid) != 0)
-			::_exit(255);
-		int rc = 255;
-		try {
-			rc = fn();
-		} catch (...) {
-			rc = 254;
-		}
-		::_exit(rc & 0xff);
-	}
+		return std::nullopt;
+	if (pid == 0)
+		::_exit(child_main() & 0xff);
 	int status = 0;
 	while (::waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
-			return -1;
+			return std::nullopt;
 	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) >= 254)
+	return status;
+}
+
+} // namespace
+
+int run_as(unsigned int uid, unsigned int gid, const std::function<int()> &fn)
+{
+	const auto status = fork_and_wait([&] {
+		if (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0)
+			return 255;
+		return exit_code_of(fn);
+	});
+	if (!status || !WIFEXITED(*status) || WEXITSTATUS(*status) >= 254)
 		return -1;
-	return WEXITSTATUS(status);
+	return WEXITSTATUS(*status);
 }
 
 namespace {
@@ -238,18 +257,9 @@ int run_in_userns(const std::function<int()> &fn, int unshare_flags)
 	 * the pipe. Non-blocking: a process fn left behind may still hold the
 	 * write end open.
 	 */
-	std::string msg;
-	std::array<char, 256> buf{};
 	if (::fcntl(rd.get(), F_SETFL, O_NONBLOCK) != 0)
 		throw UsernsError(errno_text("run_in_userns: fcntl", errno));
-	for (;;) {
-		const ssize_t n = ::read(rd.get(), buf.data(), buf.size());
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		msg.append(buf.data(), static_cast<std::size_t>(n));
-	}
+	const std::string msg = read_all(rd.get());
 	if (!msg.empty())
 		throw UsernsError("run_in_userns: " + msg);
 	if (!WIFEXITED(status))
@@ -261,28 +271,29 @@ int run_in_userns(const std::function<int()> &fn, int unshare_flags)
 ChildEnd run_child(const std::function<int()> &fn)
 {
 	ChildEnd end;
-	const pid_t pid = ::fork();
-	if (pid < 0)
+	const auto status = fork_and_wait([&] { return exit_code_of(fn); });
+	if (!status)
 		return end;
-	if (pid == 0) {
-		int rc = 254;
-		try {
-			rc = fn();
-		} catch (...) {
-			rc = 254;
-		}
-		::_exit(rc & 0xff);
-	}
-	int status = 0;
-	while (::waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			return end;
-	}
-	if (WIFEXITED(status))
-		end.code = WEXITSTATUS(status);
-	else if (WIFSIGNALED(status))
-		end.signal = WTERMSIG(status);
+	if (WIFEXITED(*status))
+		end.code = WEXITSTATUS(*status);
+	else if (WIFSIGNALED(*status))
+		end.signal = WTERMSIG(*status);
 	return end;
+}
+
+std::string read_all(int fd)
+{
+	std::string out;
+	std::array<char, 4096> buf{};
+	for (;;) {
+		const ssize_t n = ::read(fd, buf.data(), buf.size());
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		out.append(buf.data(), static_cast<std::size_t>(n));
+	}
+	return out;
 }
 
 std::string read_file(const std::string &path)

@@ -153,6 +153,9 @@ inline std::chrono::milliseconds patience(std::chrono::milliseconds base)
 	return timeout_s > 60 ? base * timeout_s / 60 : base;
 }
 
+/* Everything read from fd until end of file (or until a read fails). */
+std::string read_all(int fd);
+
 /* Read a whole file (e.g. under /proc or /sys) as a string; throws. */
 std::string read_file(const std::string &path);
 

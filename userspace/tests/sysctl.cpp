@@ -144,15 +144,7 @@ Ran run_program(const std::vector<std::string> &argv)
 	}
 	wr.reset();
 	Ran r;
-	std::array<char, 512> buf{};
-	for (;;) {
-		const ssize_t n = ::read(rd.get(), buf.data(), buf.size());
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		r.out.append(buf.data(), static_cast<std::size_t>(n));
-	}
+	r.out = kuipc::test::read_all(rd.get());
 	int status = 0;
 	while (::waitpid(pid, &status, 0) < 0)
 		REQUIRE(errno == EINTR);
