@@ -216,6 +216,21 @@ void set_udp_field(std::string &d, size_t offset, std::uint16_t v)
 	std::memcpy(d.data() + offset, &be, sizeof(be));
 }
 
+/* Send packet whole on the raw socket fd to 127.0.0.1; throws, what saying where. */
+void send_raw(int fd, const std::string &packet, const char *what)
+{
+	sockaddr_in sa{};
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(KUIPC_UDP_ADDR);
+	// NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
+	const auto *to = reinterpret_cast<const sockaddr *>(&sa);
+	const ssize_t n = ::sendto(fd, packet.data(), packet.size(), 0, to, sizeof(sa));
+	if (n < 0)
+		kuipc::throw_errno(what);
+	if (static_cast<size_t>(n) != packet.size())
+		kuipc::throw_err(EIO, "short raw send");
+}
+
 /*
  * A raw IPv4 socket (root only): the kernel adds the IP header, the test
  * supplies everything from the UDP header on, so any of it can be wrong.
@@ -228,20 +243,7 @@ public:
 			kuipc::throw_errno("socket(AF_INET, SOCK_RAW, IPPROTO_UDP)");
 	}
 
-	void send(const std::string &packet)
-	{
-		sockaddr_in sa{};
-		sa.sin_family = AF_INET;
-		sa.sin_addr.s_addr = htonl(KUIPC_UDP_ADDR);
-		// NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
-		const auto *to = reinterpret_cast<const sockaddr *>(&sa);
-		const ssize_t n =
-			::sendto(fd_.get(), packet.data(), packet.size(), 0, to, sizeof(sa));
-		if (n < 0)
-			kuipc::throw_errno("sendto raw UDP");
-		if (static_cast<size_t>(n) != packet.size())
-			kuipc::throw_err(EIO, "short raw send");
-	}
+	void send(const std::string &packet) { send_raw(fd_.get(), packet, "sendto raw UDP"); }
 
 private:
 	kuipc::Fd fd_;
@@ -332,17 +334,7 @@ public:
 		std::string packet(sizeof(ip), '\0');
 		std::memcpy(packet.data(), &ip, sizeof(ip));
 		packet += d;
-		sockaddr_in sa{};
-		sa.sin_family = AF_INET;
-		sa.sin_addr.s_addr = htonl(KUIPC_UDP_ADDR);
-		// NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
-		const auto *to = reinterpret_cast<const sockaddr *>(&sa);
-		const ssize_t n =
-			::sendto(fd_.get(), packet.data(), packet.size(), 0, to, sizeof(sa));
-		if (n < 0)
-			kuipc::throw_errno("sendto raw IP");
-		if (static_cast<size_t>(n) != packet.size())
-			kuipc::throw_err(EIO, "short raw send");
+		send_raw(fd_.get(), packet, "sendto raw IP");
 	}
 
 private:
