@@ -151,6 +151,45 @@ struct Hanging {
 	}
 };
 
+/* What a request whose helper hangs gives back when it ends. */
+struct HungRequest {
+	std::optional<umh::Result> res;
+	std::atomic<int> err{0};
+};
+
+/*
+ * Start, in a thread of hanging's, a request whose helper (argument arg)
+ * reports and then hangs, and wait for that report. Returns the helper.
+ */
+HelperProc hang_request(umh::Device &dev, const umh::Stats &before, const std::string &arg,
+			Hanging &hanging, HungRequest &req)
+{
+	hanging.args.push_back(arg);
+	hanging.threads.emplace_back([&dev, &req, arg] {
+		req.err = errno_of([&] {
+			req.res = dev.trigger(umh::Mode::hang, arg, 0, KUIPC_UMH_TIMEOUT_MAX_MS);
+		});
+	});
+	std::vector<HelperProc> procs;
+	REQUIRE(wait_until([&] {
+		procs = find_helpers(arg);
+		return req.err != 0 ||
+		       (procs.size() == 1 && dev.stats().reports == before.reports + 1);
+	}));
+	REQUIRE(req.err == 0);
+	return procs.front();
+}
+
+/* Kill the helper of hang_request() and wait for the request: its result. */
+const umh::Result &kill_hung(Hanging &hanging, HungRequest &req, const HelperProc &helper)
+{
+	REQUIRE(::kill(helper.pid, SIGKILL) == 0);
+	hanging.threads.front().join();
+	REQUIRE(req.err == 0);
+	REQUIRE(req.res);
+	return *req.res;
+}
+
 /* Reload the module with its default helper when a test leaves it out. */
 struct Reload {
 	Reload() = default;
@@ -394,22 +433,9 @@ TEST_CASE("umh: only the helper of a request may report for it",
 
 	/* A live request: its helper has reported and now hangs. */
 	const std::string arg = "genuine report ✓";
-	std::optional<umh::Result> res;
-	std::atomic<int> err{0};
+	HungRequest req;
 	Hanging hanging;
-	hanging.args.push_back(arg);
-	hanging.threads.emplace_back([&] {
-		err = errno_of([&] { res = dev.trigger(umh::Mode::hang, arg, 0,
-						       KUIPC_UMH_TIMEOUT_MAX_MS); });
-	});
-	std::vector<HelperProc> procs;
-	REQUIRE(wait_until([&] {
-		procs = find_helpers(arg);
-		return err != 0 ||
-		       (procs.size() == 1 && dev.stats().reports == before.reports + 1);
-	}));
-	REQUIRE(err == 0);
-	const HelperProc helper = procs.front();
+	const HelperProc helper = hang_request(dev, before, arg, hanging, req);
 	CHECK(helper.id == before.requests + 1);
 
 	/* Root, but not that helper: refused, by us and by nobody. */
@@ -424,16 +450,13 @@ TEST_CASE("umh: only the helper of a request may report for it",
 	}) == EPERM);
 
 	/* Killed from outside, the helper's signal is its status. */
-	REQUIRE(::kill(helper.pid, SIGKILL) == 0);
-	hanging.threads.front().join();
-	REQUIRE(err == 0);
-	REQUIRE(res);
-	CHECK(res->id == helper.id);
-	CHECK(res->signaled());
-	CHECK(res->signal() == SIGKILL);
-	CHECK_FALSE(res->timed_out());
-	CHECK(res->reported());
-	CHECK(res->output == arg);
+	const umh::Result &res = kill_hung(hanging, req, helper);
+	CHECK(res.id == helper.id);
+	CHECK(res.signaled());
+	CHECK(res.signal() == SIGKILL);
+	CHECK_FALSE(res.timed_out());
+	CHECK(res.reported());
+	CHECK(res.output == arg);
 	CHECK(dev.stats().reports == before.reports + 1);
 }
 
@@ -789,32 +812,16 @@ TEST_CASE("umh: root in a new user namespace is refused what needs a capability 
 
 	/* Nor may it report for a live request: only its helper may. */
 	const std::string arg = "genuine report, userns";
-	std::optional<umh::Result> res;
-	std::atomic<int> err{0};
+	HungRequest req;
 	Hanging hanging;
-	hanging.args.push_back(arg);
-	hanging.threads.emplace_back([&] {
-		err = errno_of([&] { res = dev.trigger(umh::Mode::hang, arg, 0,
-						       KUIPC_UMH_TIMEOUT_MAX_MS); });
-	});
-	std::vector<HelperProc> procs;
-	REQUIRE(wait_until([&] {
-		procs = find_helpers(arg);
-		return err != 0 ||
-		       (procs.size() == 1 && dev.stats().reports == before.reports + 1);
-	}));
-	REQUIRE(err == 0);
-	const HelperProc helper = procs.front();
+	const HelperProc helper = hang_request(dev, before, arg, hanging, req);
 	CHECK(run_in_userns([fd, id = helper.id] {
 		return write_err(fd, umh::format_report(id, "forged"));
 	}) == EPERM);
 
-	REQUIRE(::kill(helper.pid, SIGKILL) == 0);
-	hanging.threads.front().join();
-	REQUIRE(err == 0);
-	REQUIRE(res);
-	CHECK(res->id == helper.id);
-	CHECK(res->output == arg);
+	const umh::Result &res = kill_hung(hanging, req, helper);
+	CHECK(res.id == helper.id);
+	CHECK(res.output == arg);
 	CHECK(dev.stats().reports == before.reports + 1);
 	CHECK(dev.stats().requests == before.requests + 1);
 }
