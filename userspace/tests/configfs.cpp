@@ -649,16 +649,8 @@ TEST_CASE("configfs: ioctl and mmap on attribute files are refused",
 		const kuipc::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
 		REQUIRE(fd.valid());
 		termios t{};
-		errno = 0;
-		CHECK(::ioctl(fd.get(), TCGETS, &t) == -1);
-		CHECK(errno == ENOTTY);
-		errno = 0;
-		void *m = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd.get(),
-				 0);
-		CHECK(m == MAP_FAILED);
-		CHECK(errno == ENODEV);
-		if (m != MAP_FAILED)
-			::munmap(m, size);
+		CHECK(kuipc::test::ioctl_err(fd.get(), TCGETS, &t) == ENOTTY);
+		CHECK(kuipc::test::mmap_err(fd.get(), size, PROT_READ, MAP_SHARED) == ENODEV);
 	}
 	CHECK(client.summary_raw() == before);
 	CHECK(client.value("x") == 7);

@@ -43,6 +43,7 @@ namespace {
 
 using kuipc::test::errno_of;
 using kuipc::test::ioctl_err;
+using kuipc::test::mmap_err;
 using kuipc::test::wait_sleeping_in;
 
 namespace km = kuipc::mmap;
@@ -70,16 +71,6 @@ size_t buffer_size()
 {
 	const size_t page = page_size();
 	return (KUIPC_MMAP_SIZE + page - 1) / page * page;
-}
-
-/* 0 (and the mapping undone), or the errno of mmap(2). */
-int mmap_err(int fd, size_t len, int prot, int flags, off_t off)
-{
-	void *p = ::mmap(nullptr, len, prot, flags, fd, off);
-	if (p == MAP_FAILED)
-		return errno;
-	::munmap(p, len);
-	return 0;
 }
 
 /* 0, or the errno of KUIPC_MMAP_PRODUCE. */

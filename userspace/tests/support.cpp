@@ -89,6 +89,15 @@ bool wait_sleeping_in(pid_t pid, long nr)
 	return false;
 }
 
+int mmap_err(int fd, std::size_t len, int prot, int flags, off_t off)
+{
+	void *p = ::mmap(nullptr, len, prot, flags, fd, off);
+	if (p == MAP_FAILED)
+		return errno;
+	::munmap(p, len);
+	return 0;
+}
+
 int stat_errno(const std::string &path)
 {
 	struct stat st {};

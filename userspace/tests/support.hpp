@@ -58,6 +58,9 @@ bool wait_sleeping_in(const std::atomic<pid_t> &tid, std::initializer_list<long>
 /* The same for process pid, in system call nr (/proc/<pid>/{stat,syscall}). */
 bool wait_sleeping_in(pid_t pid, long nr);
 
+/* 0 when mmap(2) mapped fd (the mapping is undone at once), else its errno. */
+int mmap_err(int fd, std::size_t len, int prot, int flags, off_t off = 0);
+
 /* 0 when path exists, else the errno of stat(2). */
 int stat_errno(const std::string &path);
 

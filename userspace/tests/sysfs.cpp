@@ -460,16 +460,8 @@ TEST_CASE("sysfs: ioctl and mmap on attribute files are refused",
 		const kuipc::Fd fd(::open(path, O_RDONLY | O_CLOEXEC));
 		REQUIRE(fd);
 		termios t{};
-		errno = 0;
-		CHECK(::ioctl(fd.get(), TCGETS, &t) == -1);
-		CHECK(errno == ENOTTY);
-		errno = 0;
-		void *m = ::mmap(nullptr, page_size(), PROT_READ, MAP_SHARED,
-				 fd.get(), 0);
-		CHECK(m == MAP_FAILED);
-		CHECK(errno == ENODEV);
-		if (m != MAP_FAILED)
-			::munmap(m, page_size());
+		CHECK(kuipc::test::ioctl_err(fd.get(), TCGETS, &t) == ENOTTY);
+		CHECK(kuipc::test::mmap_err(fd.get(), page_size(), PROT_READ, MAP_SHARED) == ENODEV);
 	}
 	CHECK(c.value() == 7);
 	CHECK(c.writes() == w0);
