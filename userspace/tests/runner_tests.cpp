@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <set>
 #include <sstream>
 
@@ -76,6 +77,47 @@ std::string spec_escape(const std::string &name)
 	return o;
 }
 
+/* A child of spawn(): its pid (-1 when it failed) and its pipe's read end. */
+struct Child {
+	pid_t pid = -1;
+	kuipc::Fd rd;
+	const char *failed = ""; /* "pipe" or "fork" when pid is -1 */
+	int err = 0;		 /* and its errno */
+};
+
+/*
+ * Fork a child that runs child_main(wr), wr the write end of a pipe whose
+ * read end the parent keeps; child_main must not return.
+ */
+Child spawn(const std::function<void(int wr)> &child_main)
+{
+	Child c;
+	std::array<int, 2> p{};
+	if (::pipe2(p.data(), O_CLOEXEC) != 0) {
+		c.failed = "pipe";
+		c.err = errno;
+		return c;
+	}
+	kuipc::Fd rd(p[0]);
+	kuipc::Fd wr(p[1]);
+	std::fflush(nullptr);
+	const pid_t pid = ::fork();
+	if (pid == 0) {
+		rd.reset();
+		child_main(wr.get());
+		::_exit(127);
+	}
+	wr.reset();
+	if (pid < 0) {
+		c.failed = "fork";
+		c.err = errno;
+		return c;
+	}
+	c.pid = pid;
+	c.rd = std::move(rd);
+	return c;
+}
+
 /*
  * The inventory: the names of mech's test cases, from Catch2's own listing
  * (--list-test-names-only), run in a child like the tests. Empty with a
@@ -84,17 +126,8 @@ std::string spec_escape(const std::string &name)
 std::vector<std::string> list_tests(const std::string &mech, bool faults, std::string &why)
 {
 	std::vector<std::string> names;
-	std::array<int, 2> p{};
-	if (::pipe2(p.data(), O_CLOEXEC) != 0) {
-		why = std::string("pipe: ") + std::strerror(errno);
-		return names;
-	}
-	kuipc::Fd rd(p[0]);
-	kuipc::Fd wr(p[1]);
-	std::fflush(nullptr);
-	const pid_t pid = ::fork();
-	if (pid == 0) {
-		::dup2(wr.get(), 1);
+	const Child child = spawn([&](int wr) {
+		::dup2(wr, 1);
 		const auto specs = selection(mech, faults);
 		std::vector<const char *> argv = {"kuipc-runner", "--list-test-names-only"};
 		for (const auto &spec : specs)
@@ -102,13 +135,13 @@ std::vector<std::string> list_tests(const std::string &mech, bool faults, std::s
 		const int rc = catch_main(argv);
 		std::fflush(nullptr);
 		::_exit(rc < 0 ? 1 : 0);
-	}
-	wr.reset();
-	if (pid < 0) {
-		why = std::string("fork: ") + std::strerror(errno);
+	});
+	if (child.pid < 0) {
+		why = std::string(child.failed) + ": " + std::strerror(child.err);
 		return names;
 	}
-	const std::string text = kuipc::test::read_all(rd.get());
+	const pid_t pid = child.pid;
+	const std::string text = kuipc::test::read_all(child.rd.get());
 	int status = 0;
 	while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
 	}
@@ -315,27 +348,15 @@ std::string early_end(int status, bool timed_out, const Reading &r)
 bool run_tests_once(const std::string &mech, const Options &opt, MechResult &res,
 		    TestPhase &phase, KmsgReader &kmsg)
 {
-	std::array<int, 2> p{};
-	if (::pipe2(p.data(), O_CLOEXEC) != 0) {
-		check(res, false, mech + ": start tests", {std::strerror(errno)});
+	const Child child = spawn([&](int wr) { exec_tests(mech, opt, phase, wr); });
+	if (child.pid < 0) {
+		check(res, false, mech + ": start tests", {std::strerror(child.err)});
 		return true;
 	}
-	kuipc::Fd rd(p[0]);
-	kuipc::Fd wr(p[1]);
-	std::fflush(nullptr);
-	const pid_t pid = ::fork();
-	if (pid == 0) {
-		rd.reset();
-		exec_tests(mech, opt, phase, wr.get());
-	}
-	wr.reset();
-	if (pid < 0) {
-		check(res, false, mech + ": start tests", {std::strerror(errno)});
-		return true;
-	}
+	const pid_t pid = child.pid;
 	Reading r{mech, opt, res, phase, {}, {}, {}, {}, {}};
 	r.restart_clock();
-	const bool timed_out = read_records(r, rd.get(), kmsg);
+	const bool timed_out = read_records(r, child.rd.get(), kmsg);
 	if (timed_out)
 		::kill(-pid, SIGKILL);
 	int status = 0;
