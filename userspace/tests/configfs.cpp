@@ -663,9 +663,12 @@ namespace {
  * With the item "owned" at 5: a caller that run() runs as can read the
  * group, but neither make (name), remove nor write, and left all as it was.
  */
-void check_only_reads(const cfs::Client &client, const kuipc::test::RunAs &run,
-		      const std::string &name)
+void check_only_reads(const kuipc::test::RunAs &run, const std::string &name)
 {
+	const cfs::Client client = fresh();
+	client.create("owned");
+	client.set_value("owned", 5);
+
 	CHECK(run([&] { return mkdir_errno(cfs::item_path(name)); }) == EACCES);
 	CHECK(run([] { return rmdir_errno(cfs::item_path("owned")); }) == EACCES);
 	CHECK(run([] {
@@ -693,25 +696,18 @@ void check_only_reads(const cfs::Client &client, const kuipc::test::RunAs &run,
 TEST_CASE("configfs: an unprivileged user can read but not change anything",
 	  "[configfs][permission]")
 {
-	const cfs::Client client = fresh();
-	client.create("owned");
-	client.set_value("owned", 5);
-	check_only_reads(client, kuipc::test::run_unprivileged, "nobody");
+	check_only_reads(kuipc::test::run_unprivileged, "nobody");
 }
 
 TEST_CASE("configfs: root in a new user namespace is refused what needs a capability in the initial one",
 	  "[configfs][permission]")
 {
-	const cfs::Client client = fresh();
-	client.create("owned");
-	client.set_value("owned", 5);
-
 	/*
 	 * The group and its files are root's and no "other" write bit is
 	 * set; root of a user namespace cannot override the modes of files
 	 * whose owner its namespace does not map.
 	 */
-	check_only_reads(client, kuipc::test::run_as_userns_root, "userns");
+	check_only_reads(kuipc::test::run_as_userns_root, "userns");
 }
 
 TEST_CASE("configfs: the settings default group is fixed and sets new values",

@@ -1602,6 +1602,21 @@ StalledFetch fetch_stalled_across(const ke::Device &fetching, uint32_t ch,
 	return r;
 }
 
+/*
+ * The close was prompt and went through; the FETCH, let through, took
+ * the first item, payload, whole (its data at data).
+ */
+void check_stalled_fetch(const StalledFetch &f, const char *data, const std::string &payload)
+{
+	CHECK(f.stalled);
+	CHECK(f.prompt);
+	CHECK(f.close_err == 0);
+	CHECK(f.fetch_err == 0);
+	CHECK(f.msg.seq == 0);
+	REQUIRE(f.msg.len == payload.size());
+	CHECK(std::string(data, f.msg.len) == payload);
+}
+
 } // namespace
 
 TEST_CASE("eventfd: closing the device does not wait for a FETCH stalled in its user copy",
@@ -1623,15 +1638,8 @@ TEST_CASE("eventfd: closing the device does not wait for a FETCH stalled in its 
 		ke::Device other;
 		other.close();
 	});
-
-	CHECK(f.stalled);
-	CHECK(f.prompt);
-	CHECK(f.close_err == 0);
 	/* The stalled FETCH took the oldest item, once; the next one waits. */
-	CHECK(f.fetch_err == 0);
-	CHECK(f.msg.seq == 0);
-	REQUIRE(f.msg.len == payload.size());
-	CHECK(std::string(page->addr(), f.msg.len) == payload);
+	check_stalled_fetch(f, page->addr(), payload);
 	const Status st = dev.status(0);
 	CHECK(st.queued == 1);
 	CHECK(st.fetched == 1);
@@ -1655,15 +1663,8 @@ TEST_CASE("eventfd: a FETCH stalled in its user copy completes when its registra
 
 	/* The registering file's last close ends the registration meanwhile. */
 	StalledFetch f = fetch_stalled_across(fetching, 3, *page, [&] { owner->close(); });
-
-	CHECK(f.stalled);
-	CHECK(f.prompt);
-	CHECK(f.close_err == 0);
 	/* The FETCH had taken the item: it is delivered, whole, once. */
-	CHECK(f.fetch_err == 0);
-	CHECK(f.msg.seq == 0);
-	REQUIRE(f.msg.len == payload.size());
-	CHECK(std::string(page->addr(), f.msg.len) == payload);
+	check_stalled_fetch(f, page->addr(), payload);
 	/* The registration is gone with everything still queued. */
 	const Status st = fetching.status(3);
 	CHECK(st.flags == 0);
