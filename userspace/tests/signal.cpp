@@ -125,6 +125,22 @@ bool drop_to(uid_t uid, gid_t gid)
 	       ::setuid(uid) == 0;
 }
 
+/*
+ * As the caller run() runs as: 0 when a registration of signo for pid
+ * takes and reads back right, else the errno.
+ */
+int registers_as(const kuipc::test::RunAs &run, int signo, pid_t pid)
+{
+	return run([signo, pid] {
+		ks::Device d(O_RDONLY);
+		const int err = register_err(d.fd(), ks::make_registration(signo, pid));
+		if (err != 0)
+			return err;
+		Registration r{};
+		return get_reg(d.fd(), r) == 0 && r.pid == pid ? 0 : EIO;
+	});
+}
+
 /* Up to n events from source (a Listener or a SignalFd), each within wait_ms_now(). */
 template <typename Source> std::vector<Event> wait_events(Source &source, std::size_t n)
 {
@@ -1103,15 +1119,7 @@ TEST_CASE("signal: registering another process needs the right to signal it",
 	REQUIRE(peer.wait_ready() == 0);
 
 	const auto nobody_registers = [signo](pid_t pid) {
-		return kuipc::test::run_unprivileged([signo, pid] {
-			ks::Device d(O_RDONLY);
-			const int err = register_err(d.fd(),
-						     ks::make_registration(signo, pid));
-			if (err != 0)
-				return err;
-			Registration r{};
-			return get_reg(d.fd(), r) == 0 && r.pid == pid ? 0 : EIO;
-		});
+		return registers_as(kuipc::test::run_unprivileged, signo, pid);
 	};
 	CHECK(nobody_registers(1) == EPERM);	       /* init, root's */
 	CHECK(nobody_registers(self) == EPERM);	       /* this test, root's */
@@ -1192,15 +1200,7 @@ TEST_CASE("signal: root in a new user namespace is refused what needs a capabili
 	REQUIRE(peer.wait_ready() == 0);
 
 	const auto userns_registers = [signo](pid_t pid) {
-		return run_in_userns([signo, pid] {
-			ks::Device d(O_RDONLY);
-			const int err = register_err(d.fd(),
-						     ks::make_registration(signo, pid));
-			if (err != 0)
-				return err;
-			Registration r{};
-			return get_reg(d.fd(), r) == 0 && r.pid == pid ? 0 : EIO;
-		});
+		return registers_as(kuipc::test::run_as_userns_root, signo, pid);
 	};
 	/*
 	 * CAP_KILL counts in the target's user namespace, here the initial
