@@ -2,6 +2,7 @@
 #include "demo.hpp"
 
 #include "fd.hpp"
+#include "syscall.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -63,6 +64,7 @@ void drain()
 
 void begin()
 {
+	sys::trace_to(step);
 	if (!interleave() || kmsg())
 		return;
 	kmsg().reset(::open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC));
@@ -84,6 +86,7 @@ void note(const std::string &text)
 
 void end()
 {
+	sys::trace_to(nullptr);
 	drain();
 }
 

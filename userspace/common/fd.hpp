@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-// kuipc::Fd: a file descriptor owned by exactly one object.
+// kuipc::Fd: a file descriptor owned by exactly one object. Its close()
+// is traced like any other (see syscall.hpp).
 #pragma once
 
-#include <unistd.h>
+#include "syscall.hpp"
 
 #include <utility>
 
@@ -33,7 +34,7 @@ public:
 	void reset(int fd = -1) noexcept
 	{
 		if (fd_ >= 0)
-			::close(fd_);
+			(void)sys::close(fd_);
 		fd_ = fd;
 	}
 
