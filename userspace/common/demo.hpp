@@ -10,6 +10,8 @@
  */
 #pragma once
 
+#include "error.hpp"
+
 #include <string>
 
 namespace kuipc::demo {
@@ -25,6 +27,23 @@ void step(const std::string &line);
 
 /* A comment between steps, printed as "# text". */
 void note(const std::string &text);
+
+/*
+ * Run call(), which must fail with err: what the module refuses. Any other
+ * outcome is an error of the demo (kuipc::Error EPROTO, or call()'s own).
+ */
+template <typename Call>
+void refused(int err, Call &&call)
+{
+	try {
+		call();
+	} catch (const Error &e) {
+		if (e.err() == err)
+			return;
+		throw;
+	}
+	throw Error(EPROTO, "the call was expected to fail with errno " + std::to_string(err));
+}
 
 /* Stop tracing; show the kernel lines logged after the last step. */
 void end();

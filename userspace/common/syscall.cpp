@@ -304,6 +304,13 @@ std::string open_flags(int flags)
 	return s;
 }
 
+std::string eventfd_flags(int flags)
+{
+	return flag_names(static_cast<unsigned>(flags), {{EFD_CLOEXEC, "EFD_CLOEXEC"},
+							  {EFD_NONBLOCK, "EFD_NONBLOCK"},
+							  {EFD_SEMAPHORE, "EFD_SEMAPHORE"}});
+}
+
 std::string signal_name(int signo)
 {
 	/* strace counts real-time signals from the kernel's SIGRTMIN, 32. */
@@ -523,12 +530,7 @@ int eventfd(unsigned int initval, int flags)
 {
 	return traced([&] { return ::eventfd(initval, flags); },
 		      [&] {
-			      return "eventfd2(" + std::to_string(initval) + ", " +
-				     flag_names(static_cast<unsigned>(flags),
-						{{EFD_CLOEXEC, "EFD_CLOEXEC"},
-						 {EFD_NONBLOCK, "EFD_NONBLOCK"},
-						 {EFD_SEMAPHORE, "EFD_SEMAPHORE"}}) +
-				     ")";
+			      return "eventfd2(" + std::to_string(initval) + ", " + eventfd_flags(flags) + ")";
 		      });
 }
 

@@ -15,6 +15,7 @@
  */
 #pragma once
 
+#include <linux/ioctl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/select.h>
@@ -28,6 +29,7 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 namespace kuipc::sys {
@@ -91,6 +93,9 @@ struct Flag {
 /* "O_RDWR|O_CREAT|O_CLOEXEC" */
 [[nodiscard]] std::string open_flags(int flags);
 
+/* "EFD_CLOEXEC|EFD_NONBLOCK|EFD_SEMAPHORE" */
+[[nodiscard]] std::string eventfd_flags(int flags);
+
 /* "[RTMIN 2]", a set as strace prints it (members among 1..NSIG-1). */
 [[nodiscard]] std::string sigset(const sigset_t &set);
 
@@ -150,23 +155,39 @@ int rmdir(const char *path);
 int fcntl(int fd, int cmd, int arg = 0);
 
 /*
- * ioctl(2) with a struct argument. show(const T &) prints it as strace
- * would; when the call changed it, the line shows "before => after".
- * name is the request's name, e.g. "KUIPC_SIGNAL_TRIGGER".
+ * ioctl(2) with a struct argument, shown as strace shows it: what goes in
+ * for _IOW, what comes out for _IOR, "in => out" for _IOWR when the call
+ * changed it. show(const T &) prints the struct; a show(const T &, bool
+ * out) is told which side it prints. name is the request's name, e.g.
+ * "KUIPC_SIGNAL_TRIGGER".
  */
 template <typename T, typename Show>
 int ioctl(int fd, unsigned long req, std::string_view name, T *arg, Show &&show)
 {
 	if (!tracing())
 		return detail::raw_ioctl(fd, req, arg);
-	const std::string before = show(*arg);
+	const auto side = [&](bool out) {
+		if constexpr (std::is_invocable_v<Show, const T &, bool>)
+			return std::string(show(*arg, out));
+		else
+			return std::string(show(*arg));
+	};
+	const unsigned int dir = _IOC_DIR(req);
+	const std::string before = dir == _IOC_READ ? std::string() : side(false);
 	const int ret = detail::raw_ioctl(fd, req, arg);
 	const int err = errno;
-	const std::string after = show(*arg);
-	std::string line = "ioctl(" + std::to_string(fd) + ", " + std::string(name) + ", " + before;
-	if (after != before)
-		line += " => " + after;
-	detail::emit(line + ")", ret, err);
+	std::string shown = before;
+	if (ret >= 0 && dir == _IOC_READ) {
+		shown = side(true);
+	} else if (ret >= 0 && dir == (_IOC_READ | _IOC_WRITE)) {
+		const std::string after = side(true);
+		if (after != before)
+			shown += " => " + after;
+	} else if (dir == _IOC_READ) {
+		shown = "buf";
+	}
+	detail::emit("ioctl(" + std::to_string(fd) + ", " + std::string(name) + ", " + shown + ")",
+		     ret, err);
 	errno = err;
 	return ret;
 }

@@ -2,6 +2,7 @@
 #include "eventfd.hpp"
 
 #include "error.hpp"
+#include "syscall.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -15,39 +16,10 @@
 
 namespace kuipc::eventfd {
 
-namespace {
-
-/* "A|B|C" of the names whose bits are set in v, "0" for none. */
-template <typename T, size_t N>
-std::string bit_names(T v, const std::array<std::pair<T, const char *>, N> &names)
-{
-	std::string s;
-	for (const auto &[bit, name] : names) {
-		if ((v & bit) == 0)
-			continue;
-		if (!s.empty())
-			s += '|';
-		s += name;
-		v &= ~bit;
-	}
-	if (v != 0) {
-		std::array<char, 24> buf{};
-		std::snprintf(buf.data(), buf.size(), "%#x",
-			      static_cast<unsigned int>(v));
-		s += (s.empty() ? "" : "|") + std::string(buf.data());
-	}
-	return s.empty() ? "0" : s;
-}
-
-} // namespace
-
 std::string status_flags(uint32_t flags)
 {
-	static constexpr std::array<std::pair<uint32_t, const char *>, 2> names = {{
-		{KUIPC_EVENTFD_REGISTERED, "REGISTERED"},
-		{KUIPC_EVENTFD_OWNER, "OWNER"},
-	}};
-	return bit_names(flags, names);
+	return sys::flag_names(flags, {{KUIPC_EVENTFD_REGISTERED, "REGISTERED"},
+				       {KUIPC_EVENTFD_OWNER, "OWNER"}});
 }
 
 std::string to_string(const Status &st)
@@ -74,62 +46,61 @@ std::string ioctl_name(unsigned long cmd)
 		return "KUIPC_EVENTFD_FETCH";
 	case KUIPC_EVENTFD_STATUS:
 		return "KUIPC_EVENTFD_STATUS";
-	default: {
-		std::array<char, 24> buf{};
-		std::snprintf(buf.data(), buf.size(), "%#lx", cmd);
-		return buf.data();
-	}
+	default:
+		return sys::hex(cmd);
 	}
 }
 
 std::string eventfd_flags(int flags)
 {
-	static constexpr std::array<std::pair<int, const char *>, 3> names = {{
-		{EFD_CLOEXEC, "EFD_CLOEXEC"},
-		{EFD_NONBLOCK, "EFD_NONBLOCK"},
-		{EFD_SEMAPHORE, "EFD_SEMAPHORE"},
-	}};
-	return bit_names(flags, names);
+	return sys::eventfd_flags(flags);
 }
 
-std::string quote(std::string_view bytes, size_t max)
+namespace {
+
+std::string shown(const kuipc_eventfd_register &r)
 {
-	std::string s = "\"";
-	for (const char c : bytes.substr(0, max)) {
-		switch (c) {
-		case '"':
-			s += "\\\"";
-			break;
-		case '\\':
-			s += "\\\\";
-			break;
-		case '\n':
-			s += "\\n";
-			break;
-		case '\t':
-			s += "\\t";
-			break;
-		default:
-			if (c >= 0x20 && c < 0x7f) {
-				s += c;
-			} else {
-				std::array<char, 8> buf{};
-				std::snprintf(buf.data(), buf.size(), "\\%o",
-					      static_cast<unsigned char>(c));
-				s += buf.data();
-			}
-		}
-	}
-	s += '"';
-	if (bytes.size() > max)
-		s += "...";
-	return s;
+	return "{channel=" + std::to_string(r.channel) + ", efd=" + std::to_string(r.efd) + "}";
 }
+
+std::string shown(const kuipc_eventfd_unregister &r)
+{
+	return "{channel=" + std::to_string(r.channel) + "}";
+}
+
+/* The payload is shown where it holds one: going in, or coming back. */
+std::string shown(const kuipc_eventfd_msg &m, bool with_data, bool with_seq)
+{
+	std::string s = "{channel=" + std::to_string(m.channel) + ", len=" + std::to_string(m.len) +
+			", data=";
+	if (with_data && m.len <= KUIPC_EVENTFD_PAYLOAD_MAX)
+		s += sys::quote(std::string_view(reinterpret_cast<const char *>(m.data), m.len));
+	else
+		s += "...";
+	if (with_seq)
+		s += ", seq=" + std::to_string(m.seq);
+	return s + "}";
+}
+
+/* One ioctl, EINTR retried; kuipc::Error naming path on failure. */
+template <typename T, typename Show>
+void device_ioctl(int fd, const std::string &path, unsigned long cmd, T *arg, Show &&show)
+{
+	const std::string name = ioctl_name(cmd);
+	for (;;) {
+		if (sys::ioctl(fd, cmd, name, arg, show) == 0)
+			return;
+		if (errno != EINTR)
+			throw_errno("ioctl " + name + " " + path);
+	}
+}
+
+} // namespace
 
 /* ---- EventFd ----------------------------------------------------------- */
 
 EventFd::EventFd(int flags, unsigned int initval)
-	: flags_(flags | EFD_CLOEXEC), fd_(::eventfd(initval, flags_))
+	: flags_(flags | EFD_CLOEXEC), fd_(sys::eventfd(initval, flags_))
 {
 	if (!fd_)
 		throw_errno("eventfd(" + std::to_string(initval) + ", " +
@@ -140,7 +111,8 @@ uint64_t EventFd::read()
 {
 	uint64_t v = 0;
 	for (;;) {
-		const ssize_t n = ::read(fd_.get(), &v, sizeof(v));
+		const ssize_t n = sys::read(fd_.get(), &v, sizeof(v),
+					    [&](size_t) { return "[" + std::to_string(v) + "]"; });
 		if (n == static_cast<ssize_t>(sizeof(v)))
 			return v;
 		if (n >= 0)
@@ -153,7 +125,8 @@ uint64_t EventFd::read()
 void EventFd::write(uint64_t n)
 {
 	for (;;) {
-		const ssize_t r = ::write(fd_.get(), &n, sizeof(n));
+		const ssize_t r = sys::write(fd_.get(), &n, sizeof(n),
+					     [&] { return "[" + std::to_string(n) + "]"; });
 		if (r == static_cast<ssize_t>(sizeof(n)))
 			return;
 		if (r >= 0)
@@ -167,7 +140,7 @@ bool EventFd::wait(int timeout_ms) const
 {
 	pollfd pfd{fd_.get(), POLLIN, 0};
 	for (;;) {
-		const int n = ::poll(&pfd, 1, timeout_ms);
+		const int n = sys::poll(&pfd, 1, timeout_ms);
 		if (n >= 0)
 			return n == 1 && (pfd.revents & POLLIN) != 0;
 		if (errno != EINTR)
@@ -178,20 +151,10 @@ bool EventFd::wait(int timeout_ms) const
 /* ---- Device ------------------------------------------------------------ */
 
 Device::Device(std::string path)
-	: path_(std::move(path)), fd_(::open(path_.c_str(), O_RDWR | O_CLOEXEC))
+	: path_(std::move(path)), fd_(sys::open(path_.c_str(), O_RDWR | O_CLOEXEC))
 {
 	if (!fd_)
 		throw_errno("open " + path_);
-}
-
-void Device::ioctl(unsigned long cmd, void *arg) const
-{
-	for (;;) {
-		if (::ioctl(fd_.get(), cmd, arg) == 0)
-			return;
-		if (errno != EINTR)
-			throw_errno("ioctl " + ioctl_name(cmd) + " " + path_);
-	}
 }
 
 void Device::register_eventfd(uint32_t channel, int efd)
@@ -199,14 +162,16 @@ void Device::register_eventfd(uint32_t channel, int efd)
 	kuipc_eventfd_register req{};
 	req.channel = channel;
 	req.efd = efd;
-	ioctl(KUIPC_EVENTFD_REGISTER, &req);
+	device_ioctl(fd_.get(), path_, KUIPC_EVENTFD_REGISTER, &req,
+		     [](const auto &r) { return shown(r); });
 }
 
 void Device::unregister(uint32_t channel)
 {
 	kuipc_eventfd_unregister req{};
 	req.channel = channel;
-	ioctl(KUIPC_EVENTFD_UNREGISTER, &req);
+	device_ioctl(fd_.get(), path_, KUIPC_EVENTFD_UNREGISTER, &req,
+		     [](const auto &r) { return shown(r); });
 }
 
 void Device::produce(uint32_t channel, std::span<const std::byte> payload)
@@ -217,7 +182,8 @@ void Device::produce(uint32_t channel, std::span<const std::byte> payload)
 	msg.len = payload.size() > UINT32_MAX ? UINT32_MAX
 					      : static_cast<uint32_t>(payload.size());
 	msg.data = reinterpret_cast<uintptr_t>(payload.data());
-	ioctl(KUIPC_EVENTFD_PRODUCE, &msg);
+	device_ioctl(fd_.get(), path_, KUIPC_EVENTFD_PRODUCE, &msg,
+		     [](const auto &m) { return shown(m, true, false); });
 }
 
 void Device::produce(uint32_t channel, std::string_view payload)
@@ -232,7 +198,8 @@ Item Device::fetch(uint32_t channel, size_t max)
 	msg.channel = channel;
 	msg.len = max > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(max);
 	msg.data = reinterpret_cast<uintptr_t>(buf.data());
-	ioctl(KUIPC_EVENTFD_FETCH, &msg);
+	device_ioctl(fd_.get(), path_, KUIPC_EVENTFD_FETCH, &msg,
+		     [](const auto &m, bool out) { return shown(m, out, out); });
 	buf.resize(msg.len);
 	return Item{msg.seq, std::move(buf)};
 }
@@ -252,13 +219,14 @@ Status Device::status(uint32_t channel) const
 {
 	Status st{};
 	st.channel = channel;
-	ioctl(KUIPC_EVENTFD_STATUS, &st);
+	device_ioctl(fd_.get(), path_, KUIPC_EVENTFD_STATUS, &st,
+		     [](const auto &v) { return to_string(v); });
 	return st;
 }
 
 void Device::close()
 {
-	if (::close(fd_.release()) != 0)
+	if (sys::close(fd_.release()) != 0)
 		throw_errno("close " + path_);
 }
 

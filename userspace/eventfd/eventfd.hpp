@@ -44,9 +44,6 @@ struct Item {
 /* "EFD_CLOEXEC|EFD_NONBLOCK|EFD_SEMAPHORE" for eventfd(2) flags; "0". */
 [[nodiscard]] std::string eventfd_flags(int flags);
 
-/* A C string literal of the bytes, cut after max bytes: "hi\n"... */
-[[nodiscard]] std::string quote(std::string_view bytes, size_t max = 32);
-
 /*
  * An eventfd(2) of this process. Every call is one system call (EINTR is
  * retried) and throws kuipc::Error with its errno, EAGAIN included.
@@ -119,8 +116,6 @@ public:
 	void close();
 
 private:
-	void ioctl(unsigned long cmd, void *arg) const;
-
 	std::string path_;
 	Fd fd_;
 };

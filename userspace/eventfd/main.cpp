@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 // kuipc-eventfd: command line client of /dev/kuipc_eventfd.
+#include "cli.hpp"
 #include "demo.hpp"
 #include "error.hpp"
 #include "eventfd.hpp"
 #include "fd.hpp"
+#include "syscall.hpp"
 
 #include <fcntl.h>
-#include <sys/ioctl.h>
 #include <sys/select.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -17,7 +17,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,35 +47,35 @@ void usage(FILE *to)
 		     KUIPC_EVENTFD_PATH);
 }
 
-struct Usage {
-	std::string why;
-};
+using kuipc::cli::Usage;
 
 uint32_t parse_u32(std::string_view s)
 {
 	uint32_t v = 0;
 	const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
 	if (ec != std::errc() || end != s.data() + s.size())
-		throw Usage{"not a number: " + std::string(s)};
+		throw Usage("not a number: " + std::string(s));
 	return v;
 }
 
 /*
- * select() for reading on one descriptor: true when it is readable,
- * false when timeout_ms passed (-1: wait for ever). EINTR is retried.
+ * select() for reading on fds: how many are readable, 0 when timeout_ms
+ * passed (-1: wait for ever). EINTR is retried.
  */
-bool select_readable(int fd, int timeout_ms)
+int select_readable(const std::vector<int> &fds, long timeout_ms)
 {
 	for (;;) {
 		fd_set rfds;
 		FD_ZERO(&rfds);
-		FD_SET(fd, &rfds);
-		timeval tv{timeout_ms / 1000,
-			   static_cast<suseconds_t>(timeout_ms % 1000) * 1000};
-		const int n = ::select(fd + 1, &rfds, nullptr, nullptr,
-				       timeout_ms < 0 ? nullptr : &tv);
+		int nfds = 0;
+		for (const int fd : fds) {
+			FD_SET(fd, &rfds);
+			nfds = std::max(nfds, fd + 1);
+		}
+		timeval tv{timeout_ms / 1000, static_cast<suseconds_t>(timeout_ms % 1000) * 1000};
+		const int n = kuipc::sys::select(nfds, &rfds, timeout_ms < 0 ? nullptr : &tv);
 		if (n >= 0)
-			return n == 1;
+			return n;
 		if (errno != EINTR)
 			kuipc::throw_errno("select");
 	}
@@ -91,7 +90,7 @@ int listen(const std::string &path, uint32_t channel, uint32_t count)
 	std::fflush(stdout);
 	uint32_t got = 0;
 	while (got < count) {
-		if (!select_readable(listener.eventfd().fd(), -1))
+		if (select_readable({listener.eventfd().fd()}, -1) == 0)
 			continue;
 		const uint64_t n = listener.eventfd().read();
 		/* One increment per item: fetch as many as were signalled. */
@@ -99,7 +98,7 @@ int listen(const std::string &path, uint32_t channel, uint32_t count)
 			const ke::Item item = dev.fetch(channel);
 			std::printf("item %llu: %s\n",
 				    static_cast<unsigned long long>(item.seq),
-				    ke::quote(item.data, KUIPC_EVENTFD_PAYLOAD_MAX)
+				    kuipc::sys::quote(item.data, KUIPC_EVENTFD_PAYLOAD_MAX)
 					    .c_str());
 			std::fflush(stdout);
 		}
@@ -109,208 +108,86 @@ int listen(const std::string &path, uint32_t channel, uint32_t count)
 
 /* ---- demo ------------------------------------------------------------- */
 
-/* A raw call's result, with errno taken before anything can change it. */
-struct Ret {
-	long ret;
-	int err;
-};
-
-Ret ret_of(long ret)
-{
-	return {ret, ret < 0 ? errno : 0};
-}
-
-/* " = 0" or " = -1 EBUSY (Device or resource busy)" */
-std::string result(Ret r)
-{
-	if (r.ret >= 0)
-		return " = " + std::to_string(r.ret);
-	const char *name = ::strerrorname_np(r.err);
-	return " = -1 " + std::string(name != nullptr ? name : "E?") + " (" +
-	       std::strerror(r.err) + ")";
-}
-
-std::string reg_str(uint32_t channel, int efd)
-{
-	return "{channel=" + std::to_string(channel) +
-	       ", efd=" + std::to_string(efd) + "}";
-}
-
-std::string msg_str(const kuipc_eventfd_msg &m, std::string_view data,
-		    bool with_seq)
-{
-	std::string s = "{channel=" + std::to_string(m.channel) +
-			", len=" + std::to_string(m.len) + ", data=" +
-			(data.empty() && m.len != 0 ? std::string("...")
-						    : ke::quote(data));
-	if (with_seq)
-		s += ", seq=" + std::to_string(m.seq);
-	return s + "}";
-}
-
 using Clock = std::chrono::steady_clock;
 
-/*
- * Call select() for reading on fds and describe the call, strace style:
- * "select(6, [4 5], NULL, NULL, {tv_sec=0, tv_usec=0}) = 1 (in [5])".
- * The time the call took is added to *spent.
- */
-std::string select_step(const std::vector<int> &fds, long timeout_ms,
-			Clock::duration *spent = nullptr)
+/* What the module refuses, and how. */
+void demo_refused(ke::Device &dev, uint32_t busy, int efd)
 {
-	fd_set rfds;
-	FD_ZERO(&rfds);
-	int nfds = 0;
-	std::string set;
-	for (const int fd : fds) {
-		FD_SET(fd, &rfds);
-		nfds = std::max(nfds, fd + 1);
-		set += (set.empty() ? "" : " ") + std::to_string(fd);
+	namespace demo = kuipc::demo;
+	demo::note("what the module refuses:");
+	const kuipc::Fd null(kuipc::sys::open("/dev/null", O_RDONLY | O_CLOEXEC));
+	if (!null)
+		kuipc::throw_errno("open /dev/null");
+	demo::refused(EINVAL, [&] { dev.register_eventfd(2, null.get()); }); /* not an eventfd */
+	demo::refused(EBADF, [&] { dev.register_eventfd(2, 1000); });	    /* not open */
+	demo::refused(EBUSY, [&] { dev.register_eventfd(busy, efd); });	    /* channel taken */
+	demo::refused(EINVAL, [&] { dev.register_eventfd(KUIPC_EVENTFD_CHANNELS, efd); });
+	demo::refused(ENOTCONN, [&] { dev.produce(2, "x"); }); /* nobody listens */
+}
+
+/*
+ * Two items through channel ch of dev, waited for with select() on both
+ * eventfds; returns the time spent in the round trip's system calls.
+ */
+Clock::duration demo_round_trip(ke::Device &dev, uint32_t ch, ke::EventFd &efd,
+				const std::vector<int> &both)
+{
+	const std::array<std::string, 2> items = {"hello", "from the kernel"};
+	Clock::duration rtt{};
+	auto t0 = Clock::now();
+	for (const std::string &text : items)
+		dev.produce(ch, text);
+	rtt += Clock::now() - t0;
+	kuipc::demo::note("one increment per item: channel " + std::to_string(ch) +
+			  "'s eventfd counts 2, the other one 0");
+	t0 = Clock::now();
+	if (select_readable(both, 1000) != 1)
+		throw kuipc::Error(EIO, "not exactly one eventfd readable");
+	const uint64_t count = efd.read();
+	for (uint64_t i = 0; i < count; ++i) {
+		const ke::Item item = dev.fetch(ch);
+		if (item.data != items.at(i))
+			throw kuipc::Error(EIO, "fetched " + kuipc::sys::quote(item.data) +
+							", expected " + kuipc::sys::quote(items.at(i)));
 	}
-	timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-	/* Before the call: Linux writes the time left back into tv. */
-	std::string line = "select(" + std::to_string(nfds) + ", [" + set +
-			   "], NULL, NULL, {tv_sec=" + std::to_string(tv.tv_sec) +
-			   ", tv_usec=" + std::to_string(tv.tv_usec) + "})";
-	const auto t0 = Clock::now();
-	const Ret r = ret_of(::select(nfds, &rfds, nullptr, nullptr, &tv));
-	if (spent != nullptr)
-		*spent += Clock::now() - t0;
-	line += result(r);
-	if (r.ret == 0) {
-		line += " (Timeout)";
-	} else if (r.ret > 0) {
-		std::string ready;
-		for (const int fd : fds) {
-			if (FD_ISSET(fd, &rfds))
-				ready += (ready.empty() ? "" : " ") +
-					 std::to_string(fd);
-		}
-		line += " (in [" + ready + "])";
-	}
-	return line;
+	return rtt + (Clock::now() - t0);
 }
 
 int demo(const std::string &path)
 {
-	kuipc::demo::begin();
+	namespace demo = kuipc::demo;
+	demo::begin();
 	ke::Device dev(path);
-	const std::string dfd = std::to_string(dev.fd());
-	kuipc::demo::step("open(\"" + path + "\", O_RDWR|O_CLOEXEC) = " + dfd);
 
 	/* Two waiters, one eventfd and one channel each. */
 	constexpr uint32_t ch_a = 0;
 	constexpr uint32_t ch_b = 1;
 	ke::EventFd efd_a(EFD_NONBLOCK);
-	kuipc::demo::step("eventfd(0, " + ke::eventfd_flags(efd_a.flags()) +
-			  ") = " + std::to_string(efd_a.fd()));
 	ke::EventFd efd_b(EFD_NONBLOCK);
-	kuipc::demo::step("eventfd(0, " + ke::eventfd_flags(efd_b.flags()) +
-			  ") = " + std::to_string(efd_b.fd()));
-
 	dev.register_eventfd(ch_a, efd_a.fd());
-	kuipc::demo::step("ioctl(" + dfd + ", KUIPC_EVENTFD_REGISTER, " +
-			  reg_str(ch_a, efd_a.fd()) + ") = 0");
 	dev.register_eventfd(ch_b, efd_b.fd());
-	kuipc::demo::step("ioctl(" + dfd + ", KUIPC_EVENTFD_REGISTER, " +
-			  reg_str(ch_b, efd_b.fd()) + ") = 0");
 
 	const std::vector<int> both = {efd_a.fd(), efd_b.fd()};
-	kuipc::demo::note("nothing produced yet: neither eventfd is readable");
-	kuipc::demo::step(select_step(both, 0));
+	demo::note("nothing produced yet: neither eventfd is readable");
+	if (select_readable(both, 0) != 0)
+		throw kuipc::Error(EIO, "an eventfd is readable before any item");
+	const Clock::duration rtt = demo_round_trip(dev, ch_b, efd_b, both);
+	demo::note("the channel is empty now");
+	demo::refused(EAGAIN, [&] { (void)dev.fetch(ch_b, 8); });
+	(void)dev.status(ch_b);
 
-	/* The time spent in the round trip's system calls, not in printing. */
-	const std::array<std::string, 2> items = {"hello", "from the kernel"};
-	Clock::duration rtt{};
-	for (const std::string &text : items) {
-		kuipc_eventfd_msg m{};
-		m.channel = ch_b;
-		m.len = static_cast<uint32_t>(text.size());
-		const auto t0 = Clock::now();
-		dev.produce(ch_b, text);
-		rtt += Clock::now() - t0;
-		kuipc::demo::step("ioctl(" + dfd + ", KUIPC_EVENTFD_PRODUCE, " +
-				  msg_str(m, text, false) + ") = 0");
-	}
-	kuipc::demo::note("one increment per item: channel " +
-			  std::to_string(ch_b) + "'s eventfd counts 2, the "
-			  "other one 0");
-	kuipc::demo::step(select_step(both, 1000, &rtt));
-	auto t0 = Clock::now();
-	const uint64_t count = efd_b.read();
-	rtt += Clock::now() - t0;
-	kuipc::demo::step("read(" + std::to_string(efd_b.fd()) + ", [" +
-			  std::to_string(count) + "], 8) = 8");
-	for (uint64_t i = 0; i < count; ++i) {
-		t0 = Clock::now();
-		const ke::Item item = dev.fetch(ch_b);
-		rtt += Clock::now() - t0;
-		kuipc_eventfd_msg m{};
-		m.channel = ch_b;
-		m.len = static_cast<uint32_t>(item.data.size());
-		m.seq = item.seq;
-		kuipc::demo::step("ioctl(" + dfd + ", KUIPC_EVENTFD_FETCH, " +
-				  msg_str(m, item.data, true) + ") = 0");
-		if (item.data != items.at(i))
-			throw kuipc::Error(EIO, "fetched " + ke::quote(item.data) +
-							", expected " +
-							ke::quote(items.at(i)));
-	}
-
-	std::array<char, 8> none{};
-	kuipc_eventfd_msg empty{};
-	empty.channel = ch_b;
-	empty.len = none.size();
-	empty.data = reinterpret_cast<uintptr_t>(none.data());
-	Ret r = ret_of(::ioctl(dev.fd(), KUIPC_EVENTFD_FETCH, &empty));
-	kuipc::demo::step("ioctl(" + dfd + ", KUIPC_EVENTFD_FETCH, " +
-			  msg_str(empty, "", false) + ")" + result(r));
-	kuipc::demo::step("ioctl(" + dfd + ", KUIPC_EVENTFD_STATUS, " +
-			  ke::to_string(dev.status(ch_b)) + ") = 0");
-
-	/* What the module refuses, and how. */
-	kuipc::demo::note("what the module refuses:");
-	const kuipc::Fd null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-	if (!null)
-		kuipc::throw_errno("open /dev/null");
-	kuipc::demo::step("open(\"/dev/null\", O_RDONLY|O_CLOEXEC) = " +
-			  std::to_string(null.get()));
-	const auto try_register = [&](uint32_t channel, int efd) {
-		kuipc_eventfd_register req{};
-		req.channel = channel;
-		req.efd = efd;
-		const Ret rr = ret_of(::ioctl(dev.fd(), KUIPC_EVENTFD_REGISTER, &req));
-		kuipc::demo::step("ioctl(" + dfd + ", KUIPC_EVENTFD_REGISTER, " +
-				  reg_str(channel, efd) + ")" + result(rr));
-	};
-	try_register(2, null.get());		    /* not an eventfd */
-	try_register(2, 1000);			    /* not open */
-	try_register(ch_b, efd_a.fd());		    /* channel taken */
-	try_register(KUIPC_EVENTFD_CHANNELS, efd_a.fd()); /* no such channel */
-
-	kuipc_eventfd_msg orphan{};
-	orphan.channel = 2;
-	orphan.len = 1;
-	orphan.data = reinterpret_cast<uintptr_t>("x");
-	r = ret_of(::ioctl(dev.fd(), KUIPC_EVENTFD_PRODUCE, &orphan));
-	kuipc::demo::step("ioctl(" + dfd + ", KUIPC_EVENTFD_PRODUCE, " +
-			  msg_str(orphan, "x", false) + ")" + result(r));
-
+	demo_refused(dev, ch_b, efd_a.fd());
 	dev.unregister(ch_a);
-	kuipc::demo::step("ioctl(" + dfd + ", KUIPC_EVENTFD_UNREGISTER, {channel=" +
-			  std::to_string(ch_a) + "}) = 0");
-	kuipc::demo::note("the last close of the device ends the registration "
-			  "of channel " + std::to_string(ch_b));
+	demo::note("the last close of the device ends the registration "
+		   "of channel " + std::to_string(ch_b));
 	dev.close();
-	kuipc::demo::step("close(" + dfd + ") = 0");
 
 	const auto us = std::chrono::duration<double, std::micro>(rtt).count();
 	std::array<char, 112> line{};
 	std::snprintf(line.data(), line.size(),
-		      "round trip: 2 x produce, select, read, 2 x fetch in %.1f us",
-		      us);
-	kuipc::demo::step(line.data());
-	kuipc::demo::end();
+		      "round trip: 2 x produce, select, read, 2 x fetch in %.1f us", us);
+	demo::note(line.data());
+	demo::end();
 	return 0;
 }
 
@@ -333,7 +210,7 @@ int run(const std::vector<std::string> &args)
 		i += 2;
 	}
 	if (i >= args.size())
-		throw Usage{"no command"};
+		throw Usage("no command");
 	const std::string &cmd = args[i++];
 	const size_t nargs = args.size() - i;
 
@@ -357,27 +234,12 @@ int run(const std::vector<std::string> &args)
 			channels.push_back(ch);
 		return status(path, channels);
 	}
-	throw Usage{"bad command or arguments: " + cmd};
+	throw Usage("bad command or arguments: " + cmd);
 }
 
 } // namespace
 
 int main(int argc, char **argv)
 {
-	const std::vector<std::string> args(argv + 1, argv + argc);
-	if (!args.empty() && (args[0] == "-h" || args[0] == "--help")) {
-		usage(stdout);
-		return 0;
-	}
-	try {
-		return run(args);
-	} catch (const Usage &u) {
-		std::fprintf(stderr, "%s: %s\n", prog, u.why.c_str());
-		usage(stderr);
-		return 2;
-	} catch (const kuipc::Error &e) {
-		std::fflush(stdout);
-		std::fprintf(stderr, "%s: %s (errno %d)\n", prog, e.what(), e.err());
-		return 1;
-	}
+	return kuipc::cli::main(argc, argv, {prog, usage, run});
 }

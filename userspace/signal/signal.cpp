@@ -2,6 +2,7 @@
 #include "signal.hpp"
 
 #include "error.hpp"
+#include "syscall.hpp"
 
 #include <poll.h>
 #include <pthread.h>
@@ -59,12 +60,7 @@ int rt_signal(int n)
 
 std::string signal_name(int signo)
 {
-	if (is_rt_signal(signo))
-		return "SIGRT_" + std::to_string(signo - KUIPC_SIGNAL_SIGNO_MIN);
-	const char *abbrev = signo > 0 ? ::sigabbrev_np(signo) : nullptr;
-	if (abbrev != nullptr)
-		return std::string("SIG") + abbrev;
-	return std::to_string(signo);
+	return sys::signal_name(signo);
 }
 
 std::string code_name(int code)
@@ -106,20 +102,14 @@ std::string ioctl_name(unsigned long cmd)
 		return "KUIPC_SIGNAL_GET_STATS";
 	case KUIPC_SIGNAL_GET_STATS_V0:
 		return "KUIPC_SIGNAL_GET_STATS_V0";
-	default: {
-		std::array<char, 24> buf{};
-		std::snprintf(buf.data(), buf.size(), "%#lx", cmd);
-		return buf.data();
-	}
+	default:
+		return sys::hex(cmd);
 	}
 }
 
 std::string errno_name(int err)
 {
-	if (err == 0)
-		return "0";
-	const char *name = ::strerrorname_np(err);
-	return name != nullptr ? name : std::to_string(err);
+	return sys::errno_name(err);
 }
 
 namespace {
@@ -132,11 +122,8 @@ std::string flags_name(uint32_t flags)
 	if ((flags & KUIPC_SIGNAL_REG_THREAD) != 0)
 		s = "KUIPC_SIGNAL_REG_THREAD";
 	const uint32_t rest = flags & ~uint32_t{KUIPC_SIGNAL_REG_THREAD};
-	if (rest != 0) {
-		std::array<char, 16> buf{};
-		std::snprintf(buf.data(), buf.size(), "%#x", rest);
-		s += (s.empty() ? "" : "|") + std::string(buf.data());
-	}
+	if (rest != 0)
+		s += (s.empty() ? "" : "|") + sys::hex(rest);
 	return s;
 }
 
@@ -228,21 +215,42 @@ int32_t parse_value(std::string_view text)
 }
 
 Device::Device(int flags, std::string path)
-	: path_(std::move(path)), fd_(::open(path_.c_str(), flags | O_CLOEXEC))
+	: path_(std::move(path)), fd_(sys::open(path_.c_str(), flags | O_CLOEXEC))
 {
 	if (!fd_)
 		throw_errno("open " + path_);
 }
 
-void Device::ioctl(unsigned long cmd, void *arg) const
+namespace {
+
+/* A TRIGGER going in carries only its size and value. */
+std::string shown(const Trigger &trig, bool out)
 {
+	if (out)
+		return to_string(trig);
+	return "{size=" + std::to_string(trig.size) + ", value=" + std::to_string(trig.value) + "}";
+}
+
+template <typename T>
+std::string shown(const T &arg, bool /*out*/)
+{
+	return to_string(arg);
+}
+
+/* One ioctl on fd, EINTR retried; kuipc::Error naming path on failure. */
+template <typename T>
+void device_ioctl(int fd, const std::string &path, unsigned long cmd, T *arg)
+{
+	const std::string name = ioctl_name(cmd);
 	for (;;) {
-		if (::ioctl(fd_.get(), cmd, arg) == 0)
+		if (sys::ioctl(fd, cmd, name, arg, [](const T &v, bool out) { return shown(v, out); }) == 0)
 			return;
 		if (errno != EINTR)
-			throw_errno("ioctl " + ioctl_name(cmd) + " " + path_);
+			throw_errno("ioctl " + name + " " + path);
 	}
 }
+
+} // namespace
 
 void Device::register_process(int signo, pid_t pid)
 {
@@ -257,26 +265,31 @@ void Device::register_thread(int signo)
 void Device::register_as(const Registration &reg)
 {
 	Registration copy = reg;
-	ioctl(KUIPC_SIGNAL_REGISTER, &copy);
+	device_ioctl(fd_.get(), path_, KUIPC_SIGNAL_REGISTER, &copy);
 }
 
 void Device::unregister()
 {
-	ioctl(KUIPC_SIGNAL_UNREGISTER, nullptr);
+	for (;;) {
+		if (sys::ioctl(fd_.get(), KUIPC_SIGNAL_UNREGISTER, "KUIPC_SIGNAL_UNREGISTER") == 0)
+			return;
+		if (errno != EINTR)
+			throw_errno("ioctl KUIPC_SIGNAL_UNREGISTER " + path_);
+	}
 }
 
 Registration Device::registration() const
 {
 	Registration reg{};
 	reg.size = sizeof(reg);
-	ioctl(KUIPC_SIGNAL_GET_REG, &reg);
+	device_ioctl(fd_.get(), path_, KUIPC_SIGNAL_GET_REG, &reg);
 	return reg;
 }
 
 Trigger Device::trigger(int32_t value)
 {
 	Trigger trig = make_trigger(value);
-	ioctl(KUIPC_SIGNAL_TRIGGER, &trig);
+	device_ioctl(fd_.get(), path_, KUIPC_SIGNAL_TRIGGER, &trig);
 	return trig;
 }
 
@@ -284,7 +297,7 @@ void Device::write_value(int32_t value)
 {
 	const std::string text = format_value(value);
 	for (;;) {
-		const ssize_t n = ::write(fd_.get(), text.data(), text.size());
+		const ssize_t n = sys::write(fd_.get(), text.data(), text.size());
 		if (n == static_cast<ssize_t>(text.size()))
 			return;
 		if (n >= 0)
@@ -298,7 +311,7 @@ Stats Device::stats() const
 {
 	Stats st{};
 	st.size = sizeof(st);
-	ioctl(KUIPC_SIGNAL_GET_STATS, &st);
+	device_ioctl(fd_.get(), path_, KUIPC_SIGNAL_GET_STATS, &st);
 	return st;
 }
 
@@ -310,7 +323,7 @@ BlockedSignals::BlockedSignals(std::initializer_list<int> signos)
 			throw_errno("sigaddset " + signal_name(signo));
 	}
 	/* pthread_sigmask returns the error instead of setting errno. */
-	const int err = ::pthread_sigmask(SIG_BLOCK, &set_, &old_);
+	const int err = sys::sigprocmask(SIG_BLOCK, &set_, &old_);
 	if (err != 0)
 		throw_err(err, "pthread_sigmask SIG_BLOCK");
 }
@@ -318,7 +331,7 @@ BlockedSignals::BlockedSignals(std::initializer_list<int> signos)
 BlockedSignals::~BlockedSignals()
 {
 	(void)discard_pending();
-	(void)::pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+	(void)sys::sigprocmask(SIG_SETMASK, &old_, nullptr);
 }
 
 size_t BlockedSignals::discard_pending() const noexcept
@@ -332,7 +345,7 @@ size_t BlockedSignals::discard_pending() const noexcept
 	const timespec zero{};
 	size_t n = 0;
 	for (;;) {
-		const int signo = ::sigtimedwait(&mine, nullptr, &zero);
+		const int signo = sys::sigtimedwait(&mine, nullptr, &zero);
 		if (signo > 0) {
 			++n;
 			continue;
@@ -344,7 +357,7 @@ size_t BlockedSignals::discard_pending() const noexcept
 }
 
 SignalFd::SignalFd(const sigset_t &set)
-	: fd_(::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC))
+	: fd_(sys::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC))
 {
 	if (!fd_)
 		throw_errno("signalfd");
@@ -354,8 +367,13 @@ std::vector<Event> SignalFd::read_some(size_t max)
 {
 	std::vector<signalfd_siginfo> buf(max);
 	for (;;) {
-		const ssize_t n = ::read(fd_.get(), buf.data(),
-					 buf.size() * sizeof(signalfd_siginfo));
+		const ssize_t n = sys::read(fd_.get(), buf.data(),
+					    buf.size() * sizeof(signalfd_siginfo), [&](size_t got) {
+						    std::string s;
+						    for (size_t i = 0; i < got / sizeof(signalfd_siginfo); ++i)
+							    s += (i == 0 ? "" : ", ") + to_string(event_of(buf[i]));
+						    return "[" + s + "]";
+					    });
 		if (n >= 0) {
 			std::vector<Event> out;
 			const auto count = static_cast<size_t>(n) / sizeof(signalfd_siginfo);
@@ -385,7 +403,7 @@ std::optional<Event> SignalFd::wait(int timeout_ms)
 				deadline - Clock::now());
 			left = static_cast<int>(std::max<long>(0, ms.count()));
 		}
-		const int n = ::poll(&pfd, 1, left);
+		const int n = sys::poll(&pfd, 1, left);
 		if (n == 0)
 			return std::nullopt;
 		if (n < 0 && errno != EINTR)

@@ -109,8 +109,6 @@ public:
 	[[nodiscard]] Stats stats() const;
 
 private:
-	void ioctl(unsigned long cmd, void *arg) const;
-
 	std::string path_;
 	Fd fd_;
 };

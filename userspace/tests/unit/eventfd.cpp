@@ -81,14 +81,6 @@ TEST_CASE("eventfd: status and ioctl commands print like strace",
 	CHECK(ke::eventfd_flags(EFD_NONBLOCK) == "EFD_NONBLOCK");
 }
 
-TEST_CASE("eventfd: quote escapes bytes and cuts long data", "[eventfd][host]")
-{
-	CHECK(ke::quote("") == "\"\"");
-	CHECK(ke::quote("a\"b\\c\n\t") == "\"a\\\"b\\\\c\\n\\t\"");
-	CHECK(ke::quote(std::string("\0\x7f\xff", 3)) == "\"\\0\\177\\377\"");
-	CHECK(ke::quote("abcdef", 3) == "\"abc\"...");
-}
-
 TEST_CASE("eventfd: EventFd counts, semaphores and never blocks when asked",
 	  "[eventfd][host]")
 {
