@@ -576,7 +576,15 @@ int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *ti
 
 pid_t fork()
 {
-	return traced([] { return ::fork(); }, [] { return std::string("fork()"); });
+	if (!tracing())
+		return ::fork();
+	const pid_t ret = ::fork();
+	const int err = errno;
+	/* One call, one line: the parent's. */
+	if (ret != 0)
+		detail::emit("fork()", ret, err);
+	errno = err;
+	return ret;
 }
 
 pid_t waitpid(pid_t pid, int *status, int options)

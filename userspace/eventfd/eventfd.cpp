@@ -220,7 +220,9 @@ Status Device::status(uint32_t channel) const
 	Status st{};
 	st.channel = channel;
 	device_ioctl(fd_.get(), path_, KUIPC_EVENTFD_STATUS, &st,
-		     [](const auto &v) { return to_string(v); });
+		     [](const Status &v, bool out) {
+			     return out ? to_string(v) : "{channel=" + std::to_string(v.channel) + "}";
+		     });
 	return st;
 }
 

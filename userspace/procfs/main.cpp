@@ -2,12 +2,12 @@
 // kuipc-procfs: command line client of kuipc_procfs.ko.
 #include "procfs.hpp"
 
+#include "cli.hpp"
 #include "demo.hpp"
 #include "error.hpp"
 
 #include <cerrno>
 #include <cstdio>
-#include <exception>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -85,7 +85,7 @@ int cmd_read(const procfs::Client &client)
 int cmd_demo()
 {
 	namespace demo = kuipc::demo;
-	const procfs::Client client(demo::step);
+	const procfs::Client client;
 	const std::vector<std::string> msgs = {
 		"hello from user space",
 		std::string("binary \0\x01\xff\n", 11),
@@ -101,13 +101,9 @@ int cmd_demo()
 
 	demo::note("3. a message above " + std::to_string(procfs::msg_max) +
 		   " bytes is refused, the store is unchanged");
-	try {
+	demo::refused(EMSGSIZE, [&] {
 		client.write_message(std::string(procfs::msg_max + 1, 'x'));
-		kuipc::throw_err(EPROTO, "oversized message was accepted");
-	} catch (const kuipc::Error &e) {
-		if (e.err() != EMSGSIZE)
-			throw;
-	}
+	});
 
 	demo::note("4. read the messages back");
 	const std::string raw = client.read_messages_raw();
@@ -125,26 +121,18 @@ int cmd_demo()
 	return 0;
 }
 
-int run(const std::vector<std::string_view> &args)
+int run(const std::vector<std::string> &args)
 {
-	if (args.empty()) {
-		usage(stderr);
-		return 2;
-	}
-	const std::string_view cmd = args[0];
+	if (args.empty())
+		throw kuipc::cli::Usage("no command");
+	const std::string &cmd = args[0];
 	const std::vector<std::string_view> rest(args.begin() + 1, args.end());
 	const procfs::Client client;
 
 	if (cmd == "write" && !rest.empty())
 		return cmd_write(client, rest);
-	if (cmd == "-h" || cmd == "--help") {
-		usage(stdout);
-		return 0;
-	}
-	if (!rest.empty()) {
-		usage(stderr);
-		return 2;
-	}
+	if (!rest.empty())
+		throw kuipc::cli::Usage("too many arguments for " + cmd);
 	if (cmd == "records")
 		return cmd_records(client);
 	if (cmd == "check")
@@ -157,23 +145,12 @@ int run(const std::vector<std::string_view> &args)
 	}
 	if (cmd == "demo")
 		return cmd_demo();
-	usage(stderr);
-	return 2;
+	throw kuipc::cli::Usage("unknown command: " + cmd);
 }
 
 } // namespace
 
 int main(int argc, char **argv)
 {
-	try {
-		return run(std::vector<std::string_view>(argv + 1, argv + argc));
-	} catch (const kuipc::Error &e) {
-		std::fflush(stdout);
-		std::fprintf(stderr, "%s: %s (errno %d)\n", prog, e.what(),
-			     e.err());
-	} catch (const std::exception &e) {
-		std::fflush(stdout);
-		std::fprintf(stderr, "%s: %s\n", prog, e.what());
-	}
-	return 1;
+	return kuipc::cli::main(argc, argv, {prog, usage, run});
 }

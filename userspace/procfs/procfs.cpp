@@ -2,28 +2,17 @@
 #include "procfs.hpp"
 
 #include "error.hpp"
+#include "fd.hpp"
+#include "file.hpp"
 
 #include <fcntl.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <utility>
 
 namespace kuipc::procfs {
 
 namespace {
-
-/* " = N" or " = -1 ENAME (message)", the tail of a traced call. */
-std::string result(long ret, int err)
-{
-	if (ret >= 0)
-		return " = " + std::to_string(ret);
-	const char *name = ::strerrorname_np(err);
-	return std::string(" = -1 ") + (name != nullptr ? name : "E?") + " (" +
-	       std::strerror(err) + ")";
-}
 
 [[noreturn]] void malformed(std::size_t offset, const char *why)
 {
@@ -95,100 +84,14 @@ std::vector<std::string> decode_messages(std::string_view text)
 	return msgs;
 }
 
-std::string escape(std::string_view bytes, std::size_t max)
-{
-	static constexpr char hex[] = "0123456789abcdef";
-	std::string out;
-
-	for (std::size_t i = 0; i < bytes.size() && i < max; i++) {
-		const auto c = static_cast<unsigned char>(bytes[i]);
-
-		if (c == '\n') {
-			out += "\\n";
-		} else if (c == '\t') {
-			out += "\\t";
-		} else if (c == '\\' || c == '"') {
-			out += '\\';
-			out += static_cast<char>(c);
-		} else if (c >= 0x20 && c < 0x7f) {
-			out += static_cast<char>(c);
-		} else {
-			out += "\\x";
-			out += hex[c >> 4];
-			out += hex[c & 0xf];
-		}
-	}
-	if (bytes.size() > max)
-		out += "...";
-	return out;
-}
-
-Client::Client(Trace trace) : trace_(std::move(trace)) {}
-
-void Client::trace(const std::string &line) const
-{
-	if (trace_)
-		trace_(line);
-}
-
-Fd Client::open(const char *path, int flags, const char *flag_names) const
-{
-	Fd fd(::open(path, flags | O_CLOEXEC));
-	const int err = errno;
-
-	trace("open(\"" + std::string(path) + "\", " + flag_names +
-	      "|O_CLOEXEC)" + result(fd.get(), err));
-	if (!fd)
-		throw_err(err, std::string("open ") + path);
-	return fd;
-}
-
-void Client::close(Fd fd) const
-{
-	const int n = fd.get();
-	const int ret = ::close(fd.release());
-	const int err = errno;
-
-	trace("close(" + std::to_string(n) + ")" + result(ret, err));
-	/* The data went with write(); a failing close() loses nothing. */
-}
-
-std::string Client::read_all(const char *path, std::size_t chunk) const
-{
-	if (chunk == 0)
-		throw_err(EINVAL, "read " + std::string(path) + ": empty buffer");
-
-	Fd fd = open(path, O_RDONLY, "O_RDONLY");
-	std::string out;
-	std::vector<char> buf(chunk);
-
-	for (;;) {
-		const ssize_t n = ::read(fd.get(), buf.data(), buf.size());
-		const int err = errno;
-
-		trace("read(" + std::to_string(fd.get()) + ", buf, " +
-		      std::to_string(buf.size()) + ")" + result(n, err));
-		if (n < 0) {
-			if (err == EINTR)
-				continue;
-			throw_err(err, std::string("read ") + path);
-		}
-		if (n == 0)
-			break;
-		out.append(buf.data(), static_cast<std::size_t>(n));
-	}
-	close(std::move(fd));
-	return out;
-}
-
 std::string Client::read_records(std::size_t chunk) const
 {
-	return read_all(records_path, chunk);
+	return file::read_all(records_path, chunk);
 }
 
 std::string Client::read_messages_raw(std::size_t chunk) const
 {
-	return read_all(messages_path, chunk);
+	return file::read_all(messages_path, chunk);
 }
 
 std::vector<std::string> Client::messages() const
@@ -198,32 +101,14 @@ std::vector<std::string> Client::messages() const
 
 void Client::write_message(std::string_view msg) const
 {
-	Fd fd = open(messages_path, O_WRONLY, "O_WRONLY");
-	ssize_t n;
-	int err;
-
-	do {
-		n = ::write(fd.get(), msg.data(), msg.size());
-		err = errno;
-		trace("write(" + std::to_string(fd.get()) + ", \"" +
-		      escape(msg, 32) + "\", " + std::to_string(msg.size()) +
-		      ")" + result(n, err));
-	} while (n < 0 && err == EINTR);
-
-	close(std::move(fd));
-
-	const std::string what = std::string("write ") + messages_path + " (" +
-				 std::to_string(msg.size()) + " bytes)";
-	if (n < 0)
-		throw_err(err, what);
-	/* The module stores all bytes or none; anything else is a bug. */
-	if (static_cast<std::size_t>(n) != msg.size())
-		throw_err(EIO, what + ": short write of " + std::to_string(n));
+	file::write_once(messages_path, msg);
 }
 
 void Client::clear() const
 {
-	close(open(messages_path, O_WRONLY | O_TRUNC, "O_WRONLY|O_TRUNC"));
+	const Fd fd(sys::open(messages_path, O_WRONLY | O_TRUNC | O_CLOEXEC));
+	if (!fd)
+		throw_errno(std::string("open ") + messages_path);
 }
 
 } // namespace kuipc::procfs

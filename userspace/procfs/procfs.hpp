@@ -5,13 +5,11 @@
 // The ABI, including every errno, is described in <kuipc/procfs.h>.
 #pragma once
 
-#include "fd.hpp"
+#include "syscall.hpp"
 
 #include <kuipc/procfs.h>
 
 #include <cstddef>
-#include <functional>
-#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,26 +43,17 @@ std::string encode_messages(const std::vector<std::string> &msgs);
  */
 std::vector<std::string> decode_messages(std::string_view text);
 
-/*
- * Bytes as a C-like string literal body: printable ASCII as is, \n \t \\ \"
- * escaped, anything else as \xNN. Longer input is cut at max bytes and
- * "..." appended.
- */
-std::string escape(std::string_view bytes,
-		   std::size_t max = std::numeric_limits<std::size_t>::max());
-
-/* Receives one line per system call made, e.g. `close(3) = 0`. */
-using Trace = std::function<void(const std::string &line)>;
+/* Bytes as the body of a C string literal (one home: kuipc::sys). */
+using sys::escape;
 
 /*
- * Talks to the module through plain open/read/write/close. Every call opens
+ * Talks to the module through plain open/read/write/close (kuipc::sys,
+ * traced in a demo). Every call opens
  * the file afresh, so a Client holds no descriptor and can be shared by
  * threads. Failures throw kuipc::Error with the errno of the failed call.
  */
 class Client {
 public:
-	explicit Client(Trace trace = {});
-
 	/* The records file, read with read() calls of chunk bytes. */
 	[[nodiscard]] std::string read_records(
 		std::size_t chunk = default_chunk) const;
@@ -84,16 +73,6 @@ public:
 
 	/* Remove all messages: open the file for writing with O_TRUNC. */
 	void clear() const;
-
-private:
-	[[nodiscard]] Fd open(const char *path, int flags,
-			      const char *flag_names) const;
-	void close(Fd fd) const;
-	[[nodiscard]] std::string read_all(const char *path,
-					   std::size_t chunk) const;
-	void trace(const std::string &line) const;
-
-	Trace trace_;
 };
 
 } // namespace kuipc::procfs

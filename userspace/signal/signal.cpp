@@ -231,10 +231,15 @@ std::string shown(const Trigger &trig, bool out)
 	return "{size=" + std::to_string(trig.size) + ", value=" + std::to_string(trig.value) + "}";
 }
 
-template <typename T>
-std::string shown(const T &arg, bool /*out*/)
+/* GET_REG and GET_STATS take only the size in. */
+std::string shown(const Registration &reg, bool out)
 {
-	return to_string(arg);
+	return out || reg.signo != 0 ? to_string(reg) : "{size=" + std::to_string(reg.size) + "}";
+}
+
+std::string shown(const Stats &st, bool out)
+{
+	return out ? to_string(st) : "{size=" + std::to_string(st.size) + "}";
 }
 
 /* One ioctl on fd, EINTR retried; kuipc::Error naming path on failure. */

@@ -2,6 +2,7 @@
 // kuipc-sysctl: command line client of kuipc_sysctl.ko.
 #include "sysctl.hpp"
 #include "demo.hpp"
+#include "cli.hpp"
 
 #include "error.hpp"
 
@@ -9,7 +10,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <memory>
-#include <exception>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,12 +39,6 @@ void usage(std::FILE *out)
 		     sysctl::name_max, KUIPC_SYSCTL_DIR, sysctl::dir_path);
 }
 
-/* One narrated step, after the kernel log lines it caused (demo.hpp). */
-void say(const std::string &line)
-{
-	kuipc::demo::step(line);
-}
-
 /* Compare what the kernel returned with what it should have. */
 void verify(const std::string &what, const std::string &got,
 	    const std::string &want)
@@ -56,20 +50,11 @@ void verify(const std::string &what, const std::string &got,
 					  sysctl::escape(want) + "\"");
 }
 
-/* A write the kernel must refuse with err; anything else is a failure. */
+/* A write the kernel must refuse with err. */
 void expect_refused(const sysctl::Client &client, Entry e,
 		    std::string_view text, int err)
 {
-	try {
-		client.write(e, text);
-	} catch (const kuipc::Error &ex) {
-		if (ex.err() == err)
-			return;
-		throw;
-	}
-	kuipc::throw_err(EPROTO, "the kernel accepted \"" +
-					 sysctl::escape(text, 48) + "\" for " +
-					 sysctl::path(e));
+	kuipc::demo::refused(err, [&] { client.write(e, text); });
 }
 
 int cmd_get(const sysctl::Client &client,
@@ -119,77 +104,72 @@ void run_sysctl(const std::string &cmdline)
 	const int status = ::pclose(pipe.release());
 	while (!out.empty() && out.back() == '\n')
 		out.pop_back();
-	say("$ " + cmdline + "  ->  " + out);
+	kuipc::demo::step("$ " + cmdline + "  ->  " + out);
 	if (status != 0)
 		kuipc::throw_err(EIO, cmdline + " failed: " + out);
 }
 
 int cmd_demo()
 {
+	using kuipc::demo::note;
 	kuipc::demo::begin();
-	const sysctl::Client client(say);
+	const sysctl::Client client;
 	const std::string too_big = std::to_string(sysctl::value_max + 1);
 	const std::string too_long(sysctl::name_max + 1, 'x');
 
-	say("# 1. read the int: proc_dointvec_minmax() prints it in decimal");
+	note("1. read the int: proc_dointvec_minmax() prints it in decimal");
 	(void)client.read(Entry::value);
 
-	say("# 2. write 42 and read it back");
+	note("2. write 42 and read it back");
 	client.write(Entry::value, "42\n");
 	verify(sysctl::path(Entry::value), client.read(Entry::value), "42\n");
 
-	say("# 3. " + too_big + " is above the maximum " +
+	note("3. " + too_big + " is above the maximum " +
 	    std::to_string(sysctl::value_max) +
 	    ": EINVAL, and the value stays 42");
 	expect_refused(client, Entry::value, too_big + "\n", EINVAL);
 	verify(sysctl::path(Entry::value), client.read(Entry::value), "42\n");
 
-	say("# 4. write a name and read it back (a mutex makes it atomic)");
+	note("4. write a name and read it back (a mutex makes it atomic)");
 	client.write(Entry::name, "demo\n");
 	verify(sysctl::path(Entry::name), client.read(Entry::name), "demo\n");
 
-	say("# 5. a name of " + std::to_string(too_long.size()) +
+	note("5. a name of " + std::to_string(too_long.size()) +
 	    " bytes is too long: EINVAL, not silently cut");
 	expect_refused(client, Entry::name, too_long + "\n", EINVAL);
 	verify(sysctl::path(Entry::name), client.read(Entry::name), "demo\n");
 
-	say("# 6. the bool: write 1, read it back; \"yes\" is no number: "
+	note("6. the bool: write 1, read it back; \"yes\" is no number: "
 	    "EINVAL");
 	client.write(Entry::enabled, "1\n");
 	expect_refused(client, Entry::enabled, "yes\n", EINVAL);
 	verify(sysctl::path(Entry::enabled), client.read(Entry::enabled),
 	       "1\n");
 
-	say("# 7. the same entries through sysctl(8), as an administrator "
+	note("7. the same entries through sysctl(8), as an administrator "
 	    "would use them");
 	run_sysctl("sysctl " KUIPC_SYSCTL_DIR "." KUIPC_SYSCTL_VALUE);
 	run_sysctl("sysctl -w " KUIPC_SYSCTL_DIR "." KUIPC_SYSCTL_VALUE "=7");
 	verify(sysctl::path(Entry::value), client.read(Entry::value), "7\n");
 
-	say("# 8. put back the values the module loaded with");
+	note("8. put back the values the module loaded with");
 	client.reset();
 	verify(sysctl::path(Entry::value), client.read(Entry::value),
 	       std::to_string(sysctl::value_default) + "\n");
-	say("# done: " + std::to_string(sysctl::entries.size()) +
+	note("done: " + std::to_string(sysctl::entries.size()) +
 	    " entries, every round trip as expected");
 	kuipc::demo::end();
 	return 0;
 }
 
-int run(const std::vector<std::string_view> &args)
+int run(const std::vector<std::string> &args)
 {
-	if (args.empty()) {
-		usage(stderr);
-		return 2;
-	}
-	const std::string_view cmd = args[0];
+	if (args.empty())
+		throw kuipc::cli::Usage("no command");
+	const std::string &cmd = args[0];
 	const std::vector<std::string_view> rest(args.begin() + 1, args.end());
 	const sysctl::Client client;
 
-	if (cmd == "-h" || cmd == "--help") {
-		usage(stdout);
-		return 0;
-	}
 	if (cmd == "get")
 		return cmd_get(client, rest);
 	if (cmd == "set" && rest.size() == 2)
@@ -200,23 +180,12 @@ int run(const std::vector<std::string_view> &args)
 	}
 	if (cmd == "demo" && rest.empty())
 		return cmd_demo();
-	usage(stderr);
-	return 2;
+	throw kuipc::cli::Usage("bad command or arguments: " + cmd);
 }
 
 } // namespace
 
 int main(int argc, char **argv)
 {
-	try {
-		return run(std::vector<std::string_view>(argv + 1, argv + argc));
-	} catch (const kuipc::Error &e) {
-		std::fflush(stdout);
-		std::fprintf(stderr, "%s: %s (errno %d)\n", prog, e.what(),
-			     e.err());
-	} catch (const std::exception &e) {
-		std::fflush(stdout);
-		std::fprintf(stderr, "%s: %s\n", prog, e.what());
-	}
-	return 1;
+	return kuipc::cli::main(argc, argv, {prog, usage, run});
 }

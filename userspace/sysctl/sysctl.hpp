@@ -5,12 +5,12 @@
 // The ABI, including every errno, is described in <kuipc/sysctl.h>.
 #pragma once
 
+#include "syscall.hpp"
+
 #include <kuipc/sysctl.h>
 
 #include <array>
 #include <cstddef>
-#include <functional>
-#include <limits>
 #include <string>
 #include <string_view>
 
@@ -54,26 +54,17 @@ int parse_int(std::string_view text, const std::string &what);
 /* "0\n" or "1\n"; throws Error(EBADMSG) on any other text. */
 bool parse_bool(std::string_view text, const std::string &what);
 
-/*
- * Bytes as a C-like string literal body: printable ASCII as is, \n \t \\ \"
- * escaped, anything else as \xNN. Longer input is cut at max bytes and
- * "..." appended.
- */
-std::string escape(std::string_view bytes,
-		   std::size_t max = std::numeric_limits<std::size_t>::max());
-
-/* Receives one line per system call made, e.g. `close(3) = 0`. */
-using Trace = std::function<void(const std::string &line)>;
+/* Bytes as the body of a C string literal (one home: kuipc::sys). */
+using sys::escape;
 
 /*
- * Reads and writes the entries with plain open/read/write/close. Every call
+ * Reads and writes the entries with plain open/read/write/close (kuipc::sys,
+ * traced in a demo). Every call
  * opens the file afresh, so a Client holds no descriptor and can be shared
  * by threads. Failures throw kuipc::Error with the errno of the failed call.
  */
 class Client {
 public:
-	explicit Client(Trace trace = {});
-
 	/* The text of an entry as the kernel prints it, e.g. "100\n". */
 	[[nodiscard]] std::string read(Entry e) const;
 
@@ -102,11 +93,6 @@ public:
 
 	/* True when the module's directory exists (the module is loaded). */
 	[[nodiscard]] static bool available();
-
-private:
-	void trace(const std::string &line) const;
-
-	Trace trace_;
 };
 
 } // namespace kuipc::sysctl

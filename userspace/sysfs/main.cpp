@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // kuipc-sysfs: command line client of kuipc_sysfs.ko.
 #include "sysfs.hpp"
+#include "cli.hpp"
 #include "demo.hpp"
 
 #include "error.hpp"
@@ -8,7 +9,6 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
-#include <exception>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,12 +45,6 @@ void usage(std::FILE *out)
 		     prog, sysfs::dir_path, sysfs::params_path);
 }
 
-/* One narrated step, after the kernel log lines it caused (demo.hpp). */
-void say(const std::string &line)
-{
-	kuipc::demo::step(line);
-}
-
 /* A non-negative decimal command line argument; EINVAL otherwise. */
 long long number(std::string_view arg, const char *what)
 {
@@ -62,19 +56,6 @@ long long number(std::string_view arg, const char *what)
 						 std::string(arg) +
 						 "\" is not a count");
 	return v;
-}
-
-/* Fail unless fn throws kuipc::Error with errno want. */
-template <typename Fn> void expect_errno(int want, const std::string &what, Fn fn)
-{
-	try {
-		fn();
-	} catch (const kuipc::Error &e) {
-		if (e.err() == want)
-			return;
-		throw;
-	}
-	kuipc::throw_err(EPROTO, what + " was accepted");
 }
 
 int cmd_show(const sysfs::Client &client)
@@ -110,13 +91,13 @@ int cmd_watch(const std::vector<std::string_view> &args)
 		} else if (i == 0 && !args[i].empty() && args[i].front() != '-') {
 			name = args[i];
 		} else {
-			usage(stderr);
-			return 2;
+			throw kuipc::cli::Usage("watch: unexpected argument " + std::string(args[i]));
 		}
 	}
 
 	sysfs::Watcher watcher(sysfs::path_of(name));
-	say(name + " = " + watcher.text());
+	std::printf("%s = %s\n", name.c_str(), watcher.text().c_str());
+	std::fflush(stdout);
 	for (long long seen = 0; count == 0 || seen < count; seen++) {
 		if (!watcher.wait(timeout_ms))
 			kuipc::throw_err(ETIMEDOUT,
@@ -124,79 +105,77 @@ int cmd_watch(const std::vector<std::string_view> &args)
 						 " within " +
 						 std::to_string(timeout_ms) +
 						 " ms");
-		say(name + " = " + watcher.text());
+		std::printf("%s = %s\n", name.c_str(), watcher.text().c_str());
+		std::fflush(stdout);
 	}
 	return 0;
 }
 
 int cmd_demo()
 {
+	using kuipc::demo::note;
 	kuipc::demo::begin();
-	const sysfs::Client client(say);
+	const sysfs::Client client;
 	const std::string bad = std::to_string(sysfs::value_max + 1);
 
-	say("# 1. read the int attribute: sysfs calls the module's show()");
+	note("1. read the int attribute: sysfs calls the module's show()");
 	const int before = client.value();
 
-	say("# 2. write 42: store() parses it with kstrtoint(), newline and "
+	note("2. write 42: store() parses it with kstrtoint(), newline and "
 	    "all");
 	client.set_value(42);
 	if (client.value() != 42)
 		kuipc::throw_err(EPROTO, "value did not read back as 42");
 
-	say("# 3. " + bad + " is out of range: EINVAL, and the value stays 42");
-	expect_errno(EINVAL, "value " + bad,
-		     [&] { client.set_value(sysfs::value_max + 1); });
+	note("3. " + bad + " is out of range: EINVAL, and the value stays 42");
+	kuipc::demo::refused(EINVAL, [&] { client.set_value(sysfs::value_max + 1); });
 	if (client.value() != 42)
 		kuipc::throw_err(EPROTO, "a rejected write changed value");
 
-	say("# 4. the string attribute: one trailing newline is dropped");
+	note("4. the string attribute: one trailing newline is dropped");
 	client.set_label("hello from user space");
 	if (client.label() != "hello from user space")
 		kuipc::throw_err(EPROTO, "label did not read back");
 
-	say("# 5. the counter is read-only: even root cannot open it for "
+	note("5. the counter is read-only: even root cannot open it for "
 	    "writing");
-	expect_errno(EACCES, "opening writes for writing",
-		     [&] { client.write(sysfs::writes_path, "0\n"); });
-	say("# accepted writes so far: " + std::to_string(client.writes()));
+	kuipc::demo::refused(EACCES, [&] { client.write(sysfs::writes_path, "0\n"); });
+	note("accepted writes so far: " + std::to_string(client.writes()));
 
-	say("# 6. watch event: read it once, then poll() for POLLPRI");
-	sysfs::Watcher watcher(sysfs::event_path, say);
+	note("6. watch event: read it once, then poll() for POLLPRI");
+	sysfs::Watcher watcher(sysfs::event_path);
 	const std::string first = watcher.text();
-	say("# 7. trigger: the module advances event and calls "
+	note("7. trigger: the module advances event and calls "
 	    "sysfs_notify()");
 	client.trigger();
-	say("# 8. poll() returns at once because event changed since our read;"
+	note("8. poll() returns at once because event changed since our read;"
 	    " pread() from 0");
 	if (!watcher.wait(demo_timeout_ms))
 		kuipc::throw_err(ETIMEDOUT, "no notification of event");
-	say("# event went from " + first + " to " + watcher.text());
+	note("event went from " + first + " to " + watcher.text());
 
-	say("# 9. module parameters: step is checked by its kernel_param_ops");
+	note("9. module parameters: step is checked by its kernel_param_ops");
 	const int step = client.step();
-	expect_errno(EINVAL, "step 0", [&] { client.set_step(0); });
+	kuipc::demo::refused(EINVAL, [&] { client.set_step(0); });
 	if (client.step() != step)
 		kuipc::throw_err(EPROTO, "a rejected step changed the parameter");
 
-	say("# 10. put value and label back");
+	note("10. put value and label back");
 	client.set_value(before);
 	client.set_label(sysfs::label_default);
 	kuipc::demo::end();
 	return 0;
 }
 
-int run(const std::vector<std::string_view> &args)
+int run(const std::vector<std::string> &args)
 {
-	if (args.empty()) {
-		usage(stderr);
-		return 2;
-	}
-	const std::string_view cmd = args[0];
+	if (args.empty())
+		throw kuipc::cli::Usage("no command");
+	const std::string &cmd = args[0];
 	const std::vector<std::string_view> rest(args.begin() + 1, args.end());
 	const sysfs::Client client;
 
-	if (cmd == "-h" || cmd == "--help" || cmd == "help") {
+	if (cmd == "help") {
 		usage(stdout);
 		return 0;
 	}
@@ -221,23 +200,12 @@ int run(const std::vector<std::string_view> &args)
 		return cmd_watch(rest);
 	if (cmd == "demo" && rest.empty())
 		return cmd_demo();
-	usage(stderr);
-	return 2;
+	throw kuipc::cli::Usage("bad command or arguments: " + cmd);
 }
 
 } // namespace
 
 int main(int argc, char **argv)
 {
-	try {
-		return run(std::vector<std::string_view>(argv + 1, argv + argc));
-	} catch (const kuipc::Error &e) {
-		std::fflush(stdout);
-		std::fprintf(stderr, "%s: %s (errno %d)\n", prog, e.what(),
-			     e.err());
-	} catch (const std::exception &e) {
-		std::fflush(stdout);
-		std::fprintf(stderr, "%s: %s\n", prog, e.what());
-	}
-	return 1;
+	return kuipc::cli::main(argc, argv, {prog, usage, run});
 }

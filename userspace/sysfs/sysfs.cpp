@@ -2,6 +2,7 @@
 #include "sysfs.hpp"
 
 #include "error.hpp"
+#include "file.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -9,23 +10,12 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <limits>
 #include <utility>
 
 namespace kuipc::sysfs {
 
 namespace {
-
-/* " = N" or " = -1 ENAME (message)", the tail of a traced call. */
-std::string result(long ret, int err)
-{
-	if (ret >= 0)
-		return " = " + std::to_string(ret);
-	const char *name = ::strerrorname_np(err);
-	return std::string(" = -1 ") + (name != nullptr ? name : "E?") + " (" +
-	       std::strerror(err) + ")";
-}
 
 /* A sysfs file never holds more than a page. */
 std::size_t page_size()
@@ -35,24 +25,6 @@ std::size_t page_size()
 		return n > 0 ? static_cast<std::size_t>(n) : std::size_t{4096};
 	}();
 	return size;
-}
-
-std::string revents_names(short revents)
-{
-	static constexpr std::pair<short, const char *> names[] = {
-		{POLLIN, "POLLIN"},   {POLLPRI, "POLLPRI"},
-		{POLLOUT, "POLLOUT"}, {POLLERR, "POLLERR"},
-		{POLLHUP, "POLLHUP"}, {POLLNVAL, "POLLNVAL"},
-	};
-	std::string out;
-	for (const auto &[bit, name] : names) {
-		if ((revents & bit) == 0)
-			continue;
-		if (!out.empty())
-			out += '|';
-		out += name;
-	}
-	return out.empty() ? "0" : out;
 }
 
 /* Parse an unsigned decimal with no sign, no spaces, no other base. */
@@ -142,108 +114,41 @@ std::uint64_t parse_u64(std::string_view text, std::string_view what)
 	return parse_digits(s, what, std::numeric_limits<std::uint64_t>::max());
 }
 
-std::string escape(std::string_view bytes, std::size_t max)
-{
-	static constexpr char hex[] = "0123456789abcdef";
-	std::string out;
-
-	for (std::size_t i = 0; i < bytes.size() && i < max; i++) {
-		const auto c = static_cast<unsigned char>(bytes[i]);
-
-		if (c == '\n') {
-			out += "\\n";
-		} else if (c == '\t') {
-			out += "\\t";
-		} else if (c == '\\' || c == '"') {
-			out += '\\';
-			out += static_cast<char>(c);
-		} else if (c >= 0x20 && c < 0x7f) {
-			out += static_cast<char>(c);
-		} else {
-			out += "\\x";
-			out += hex[c >> 4];
-			out += hex[c & 0xf];
-		}
-	}
-	if (bytes.size() > max)
-		out += "...";
-	return out;
-}
-
 /* ---- Client -------------------------------------------------------------- */
 
-Client::Client(Trace trace) : trace_(std::move(trace)) {}
+namespace {
 
-std::string Client::read(const std::string &path) const
+/* One read(2) or pread(2) of up to a page, EINTR retried. */
+template <typename Read>
+std::string read_page(const std::string &path, Read &&read)
 {
-	Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-	int err = errno;
-	if (trace_)
-		trace_("open(\"" + path + "\", O_RDONLY|O_CLOEXEC)" +
-		       result(fd.get(), err));
-	if (!fd)
-		throw_err(err, "open " + path);
-
 	std::string buf(page_size(), '\0');
 	ssize_t n = 0;
 	do {
-		n = ::read(fd.get(), buf.data(), buf.size());
-		err = errno;
-	} while (n < 0 && err == EINTR);
-	if (trace_) {
-		const std::string shown =
-			n >= 0 ? "\"" + escape(std::string_view(buf.data(),
-								  static_cast<std::size_t>(n))) +
-					 "\"" :
-				 "buf";
-		trace_("read(" + std::to_string(fd.get()) + ", " + shown + ", " +
-		       std::to_string(buf.size()) + ")" + result(n, err));
-	}
+		n = read(buf.data(), buf.size());
+	} while (n < 0 && errno == EINTR);
 	if (n < 0)
-		throw_err(err, "read " + path);
+		throw_errno("read " + path);
 	buf.resize(static_cast<std::size_t>(n));
-
-	const int num = fd.get();
-	const int ret = ::close(fd.release());
-	err = errno;
-	if (trace_)
-		trace_("close(" + std::to_string(num) + ")" + result(ret, err));
 	return buf;
+}
+
+} // namespace
+
+std::string Client::read(const std::string &path) const
+{
+	const Fd fd(sys::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+	if (!fd)
+		throw_errno("open " + path);
+	return read_page(path, [&](char *buf, std::size_t size) {
+		return sys::read(fd.get(), buf, size);
+	});
 }
 
 void Client::write(const std::string &path, std::string_view text) const
 {
-	Fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-	int err = errno;
-	if (trace_)
-		trace_("open(\"" + path + "\", O_WRONLY|O_CLOEXEC)" +
-		       result(fd.get(), err));
-	if (!fd)
-		throw_err(err, "open " + path + " for writing");
-
-	ssize_t n = 0;
-	do {
-		n = ::write(fd.get(), text.data(), text.size());
-		err = errno;
-	} while (n < 0 && err == EINTR);
-	if (trace_)
-		trace_("write(" + std::to_string(fd.get()) + ", \"" +
-		       escape(text) + "\", " + std::to_string(text.size()) +
-		       ")" + result(n, err));
-
-	const int num = fd.get();
-	const int ret = ::close(fd.release());
-	const int close_err = errno;
-	if (trace_)
-		trace_("close(" + std::to_string(num) + ")" +
-		       result(ret, close_err));
-
-	const std::string what = "write \"" + escape(text) + "\" to " + path;
-	if (n < 0)
-		throw_err(err, what);
 	/* sysfs hands the whole buffer to store(), which takes all or none. */
-	if (static_cast<std::size_t>(n) != text.size())
-		throw_err(EIO, what + ": short write of " + std::to_string(n));
+	file::write_once(path, text);
 }
 
 int Client::value() const
@@ -314,41 +219,19 @@ void Client::set_tick_ms(unsigned int ms) const
 
 /* ---- Watcher ------------------------------------------------------------- */
 
-Watcher::Watcher(std::string path, Trace trace)
-	: path_(std::move(path)), trace_(std::move(trace))
+Watcher::Watcher(std::string path) : path_(std::move(path))
 {
-	fd_.reset(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
-	const int err = errno;
-	if (trace_)
-		trace_("open(\"" + path_ + "\", O_RDONLY|O_CLOEXEC)" +
-		       result(fd_.get(), err));
+	fd_.reset(sys::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
 	if (!fd_)
-		throw_err(err, "open " + path_);
+		throw_errno("open " + path_);
 	reread();
 }
 
 const std::string &Watcher::reread()
 {
-	std::string buf(page_size(), '\0');
-	ssize_t n = 0;
-	int err = 0;
-	do {
-		n = ::pread(fd_.get(), buf.data(), buf.size(), 0);
-		err = errno;
-	} while (n < 0 && err == EINTR);
-	if (trace_) {
-		const std::string shown =
-			n >= 0 ? "\"" + escape(std::string_view(buf.data(),
-								  static_cast<std::size_t>(n))) +
-					 "\"" :
-				 "buf";
-		trace_("pread64(" + std::to_string(fd_.get()) + ", " + shown +
-		       ", " + std::to_string(buf.size()) + ", 0)" +
-		       result(n, err));
-	}
-	if (n < 0)
-		throw_err(err, "pread " + path_);
-	buf.resize(static_cast<std::size_t>(n));
+	const std::string buf = read_page(path_, [&](char *data, std::size_t size) {
+		return sys::pread(fd_.get(), data, size, 0);
+	});
 	text_ = strip_newline(buf, path_);
 	return text_;
 }
@@ -369,25 +252,11 @@ bool Watcher::wait(int timeout_ms)
 		/* sysfs always reports POLLIN; a notification adds POLLPRI
 		 * and POLLERR, so ask for POLLPRI only. */
 		pollfd pfd{fd_.get(), POLLPRI, 0};
-		const int n = ::poll(&pfd, 1, left);
-		const int err = errno;
-		if (trace_) {
-			std::string line = "poll([{fd=" + std::to_string(fd_.get()) +
-					   ", events=POLLPRI}], 1, " +
-					   std::to_string(left) + ")" +
-					   result(n, err);
-			if (n > 0)
-				line += " ([{fd=" + std::to_string(fd_.get()) +
-					", revents=" + revents_names(pfd.revents) +
-					"}])";
-			else if (n == 0)
-				line += " (Timeout)";
-			trace_(line);
-		}
+		const int n = sys::poll(&pfd, 1, left);
 		if (n < 0) {
-			if (err == EINTR)
+			if (errno == EINTR)
 				continue;
-			throw_err(err, "poll " + path_);
+			throw_errno("poll " + path_);
 		}
 		if (n == 0)
 			return false;

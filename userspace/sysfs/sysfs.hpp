@@ -6,12 +6,12 @@
 #pragma once
 
 #include "fd.hpp"
+#include "syscall.hpp"
 
 #include <kuipc/sysfs.h>
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,11 +67,8 @@ long long parse_int(std::string_view text, std::string_view what);
 /* An unsigned 64-bit decimal as sysfs prints it; throws EBADMSG / ERANGE. */
 std::uint64_t parse_u64(std::string_view text, std::string_view what);
 
-/* Bytes as a C string literal body, cut at max bytes with "..." added. */
-std::string escape(std::string_view bytes, std::size_t max = 64);
-
-/* Receives one line per system call made, e.g. `close(3) = 0`. */
-using Trace = std::function<void(const std::string &line)>;
+/* Bytes as the body of a C string literal (one home: kuipc::sys). */
+using sys::escape;
 
 /*
  * Reads and writes the module's files with open/read/write/close. Each call
@@ -81,8 +78,6 @@ using Trace = std::function<void(const std::string &line)>;
  */
 class Client {
 public:
-	explicit Client(Trace trace = {});
-
 	/* The whole text of a file, newline included, read with one read(). */
 	[[nodiscard]] std::string read(const std::string &path) const;
 
@@ -107,9 +102,6 @@ public:
 
 	[[nodiscard]] unsigned int tick_ms() const;
 	void set_tick_ms(unsigned int ms) const;
-
-private:
-	Trace trace_;
 };
 
 /*
@@ -121,7 +113,7 @@ private:
  */
 class Watcher {
 public:
-	explicit Watcher(std::string path, Trace trace = {});
+	explicit Watcher(std::string path);
 
 	/* The text read last, without its newline. */
 	[[nodiscard]] const std::string &text() const { return text_; }
@@ -141,7 +133,6 @@ public:
 
 private:
 	std::string path_;
-	Trace trace_;
 	Fd fd_;
 	std::string text_;
 };
