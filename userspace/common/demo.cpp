@@ -62,9 +62,9 @@ void drain()
 
 } // namespace
 
-void begin()
+void begin(std::size_t string_max)
 {
-	sys::trace_to(step);
+	sys::trace_to(step, string_max);
 	if (!interleave() || kmsg())
 		return;
 	kmsg().reset(::open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC));

@@ -12,15 +12,17 @@
 
 #include "error.hpp"
 
+#include <cstddef>
 #include <string>
 
 namespace kuipc::demo {
 
 /*
  * Start narrating: from here on every system call made through kuipc::sys
- * is a step, and kernel lines are shown with the steps.
+ * is a step, showing up to string_max bytes of a buffer, and kernel lines
+ * are shown with the steps.
  */
-void begin();
+void begin(std::size_t string_max = 32);
 
 /* One step: the system call with its arguments and its result. */
 void step(const std::string &line);

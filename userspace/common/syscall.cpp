@@ -24,6 +24,7 @@ namespace kuipc::sys {
 namespace detail {
 
 std::atomic<Sink> sink{nullptr};
+std::atomic<std::size_t> shown_max{string_max};
 
 void emit(const std::string &call, long ret, int err, std::string_view tail,
 	  std::string_view shown) noexcept
@@ -46,8 +47,9 @@ int raw_ioctl(int fd, unsigned long req, void *arg) noexcept
 
 } // namespace detail
 
-void trace_to(Sink sink) noexcept
+void trace_to(Sink sink, std::size_t max) noexcept
 {
+	detail::shown_max.store(max, std::memory_order_relaxed);
 	detail::sink.store(sink, std::memory_order_relaxed);
 }
 
@@ -374,12 +376,14 @@ std::string got(const void *buf, ssize_t ret)
 {
 	if (ret <= 0)
 		return "buf";
-	return quote(std::string_view(static_cast<const char *>(buf), static_cast<std::size_t>(ret)));
+	return quote(std::string_view(static_cast<const char *>(buf), static_cast<std::size_t>(ret)),
+		     detail::shown_max.load(std::memory_order_relaxed));
 }
 
 std::string bytes(const void *buf, std::size_t count)
 {
-	return quote(std::string_view(static_cast<const char *>(buf), count));
+	return quote(std::string_view(static_cast<const char *>(buf), count),
+		     detail::shown_max.load(std::memory_order_relaxed));
 }
 
 } // namespace

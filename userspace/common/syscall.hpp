@@ -39,6 +39,7 @@ using Sink = void (*)(const std::string &line);
 
 namespace detail {
 extern std::atomic<Sink> sink;
+extern std::atomic<std::size_t> shown_max;
 /*
  * Hand "call = result tail" to the sink; never throws. shown, when not
  * empty, stands for the result (an address).
@@ -48,8 +49,11 @@ void emit(const std::string &call, long ret, int err, std::string_view tail = {}
 int raw_ioctl(int fd, unsigned long req, void *arg) noexcept;
 } // namespace detail
 
-/* Trace to sink from now on; nullptr turns tracing off. */
-void trace_to(Sink sink) noexcept;
+/*
+ * Trace to sink from now on; nullptr turns tracing off. Buffers are shown
+ * up to max bytes (strace -s).
+ */
+void trace_to(Sink sink, std::size_t max = 32) noexcept;
 
 [[nodiscard]] inline bool tracing() noexcept
 {
@@ -58,7 +62,7 @@ void trace_to(Sink sink) noexcept;
 
 /* ---- formatting, the one home of strace's notation ------------------- */
 
-/* How many bytes of a buffer a traced line shows, as strace -s 32. */
+/* How many bytes of a buffer quote() shows by default, as strace -s 32. */
 inline constexpr std::size_t string_max = 32;
 inline constexpr std::size_t no_limit = std::numeric_limits<std::size_t>::max();
 

@@ -2,6 +2,7 @@
 #include "configfs.hpp"
 
 #include "error.hpp"
+#include "file.hpp"
 #include "fd.hpp"
 
 #include <dirent.h>
@@ -26,16 +27,6 @@ namespace {
 
 /* The mode mkdir(2) is given; configfs makes every directory 0755 anyway. */
 constexpr mode_t dir_mode = 0755;
-
-/* " = N" or " = -1 ENAME (message)", the tail of a traced call. */
-std::string result(long ret, int err)
-{
-	if (ret >= 0)
-		return " = " + std::to_string(ret);
-	const char *name = ::strerrorname_np(err);
-	return std::string(" = -1 ") + (name != nullptr ? name : "E?") + " (" +
-	       std::strerror(err) + ")";
-}
 
 [[noreturn]] void malformed(std::size_t line, const std::string &why)
 {
@@ -207,42 +198,6 @@ bool mounted()
 	return false;
 }
 
-std::string escape(std::string_view bytes, std::size_t max)
-{
-	static constexpr std::string_view hex = "0123456789abcdef";
-	std::string out;
-
-	for (std::size_t i = 0; i < bytes.size() && i < max; i++) {
-		const auto c = static_cast<unsigned char>(bytes[i]);
-
-		if (c == '\n') {
-			out += "\\n";
-		} else if (c == '\t') {
-			out += "\\t";
-		} else if (c == '\\' || c == '"') {
-			out += '\\';
-			out += static_cast<char>(c);
-		} else if (c >= 0x20 && c < 0x7f) {
-			out += static_cast<char>(c);
-		} else {
-			out += "\\x";
-			out += hex[c >> 4];
-			out += hex[c & 0xf];
-		}
-	}
-	if (bytes.size() > max)
-		out += "...";
-	return out;
-}
-
-Client::Client(Trace trace) : trace_(std::move(trace)) {}
-
-void Client::trace(const std::string &line) const
-{
-	if (trace_)
-		trace_(line);
-}
-
 void Client::check_available()
 {
 	if (!mounted())
@@ -259,23 +214,15 @@ void Client::check_available()
 void Client::create(const std::string &name) const
 {
 	const std::string path = item_path(name);
-	const int ret = ::mkdir(path.c_str(), dir_mode);
-	const int err = errno;
-
-	trace("mkdir(\"" + escape(path, 96) + "\", 0755)" + result(ret, err));
-	if (ret != 0)
-		throw_err(err, "mkdir " + escape(path, 96));
+	if (sys::mkdir(path.c_str(), dir_mode) != 0)
+		throw_errno("mkdir " + escape(path, 96));
 }
 
 void Client::remove(const std::string &name) const
 {
 	const std::string path = item_path(name);
-	const int ret = ::rmdir(path.c_str());
-	const int err = errno;
-
-	trace("rmdir(\"" + escape(path, 96) + "\")" + result(ret, err));
-	if (ret != 0)
-		throw_err(err, "rmdir " + escape(path, 96));
+	if (sys::rmdir(path.c_str()) != 0)
+		throw_errno("rmdir " + escape(path, 96));
 }
 
 std::vector<std::string> Client::list()
@@ -316,71 +263,13 @@ void Client::remove_all() const
 
 std::string Client::read_file(const std::string &path) const
 {
-	Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-	int err = errno;
-
-	trace("open(\"" + path + "\", O_RDONLY|O_CLOEXEC)" +
-	      result(fd.get(), err));
-	if (!fd)
-		throw_err(err, "open " + path);
-
-	std::string out;
-	std::array<char, 4096> buf{};
-	for (;;) {
-		const ssize_t n = ::read(fd.get(), buf.data(), buf.size());
-		err = errno;
-		trace("read(" + std::to_string(fd.get()) + ", \"" +
-		      escape(std::string_view(buf.data(),
-					      n > 0 ? static_cast<std::size_t>(n) : 0),
-			     96) +
-		      "\", " + std::to_string(buf.size()) + ")" + result(n, err));
-		if (n < 0) {
-			if (err == EINTR)
-				continue;
-			throw_err(err, "read " + path);
-		}
-		if (n == 0)
-			break;
-		out.append(buf.data(), static_cast<std::size_t>(n));
-	}
-
-	const int nfd = fd.get();
-	const int ret = ::close(fd.release());
-	err = errno;
-	trace("close(" + std::to_string(nfd) + ")" + result(ret, err));
-	return out;
+	return file::read_all(path);
 }
 
 void Client::write_file(const std::string &path, std::string_view text) const
 {
-	Fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-	int err = errno;
-
-	trace("open(\"" + path + "\", O_WRONLY|O_CLOEXEC)" +
-	      result(fd.get(), err));
-	if (!fd)
-		throw_err(err, "open " + path);
-
-	ssize_t n = 0;
-	do {
-		n = ::write(fd.get(), text.data(), text.size());
-		err = errno;
-		trace("write(" + std::to_string(fd.get()) + ", \"" +
-		      escape(text, 64) + "\", " + std::to_string(text.size()) +
-		      ")" + result(n, err));
-	} while (n < 0 && err == EINTR);
-
-	const int nfd = fd.get();
-	const int ret = ::close(fd.release());
-	const int close_err = errno;
-	trace("close(" + std::to_string(nfd) + ")" + result(ret, close_err));
-
-	const std::string what = "write " + path + " \"" + escape(text, 64) + "\"";
-	if (n < 0)
-		throw_err(err, what);
 	/* configfs hands all of it (up to 4095 bytes) to one store(). */
-	if (static_cast<std::size_t>(n) != text.size())
-		throw_err(EIO, what + ": short write of " + std::to_string(n));
+	file::write_once(path, text);
 }
 
 int Client::value(const std::string &name) const

@@ -6,10 +6,11 @@
 // The ABI, including every errno, is described in <kuipc/configfs.h>.
 #pragma once
 
+#include "syscall.hpp"
+
 #include <kuipc/configfs.h>
 
 #include <cstddef>
-#include <functional>
 #include <limits>
 #include <optional>
 #include <string>
@@ -75,27 +76,17 @@ std::string value_path(std::string_view name);
 /* True when a configfs is mounted at mount_point (per /proc/self/mounts). */
 bool mounted();
 
-/*
- * Bytes as a C-like string literal body: printable ASCII as is, \n \t \\ \"
- * escaped, anything else as \xNN. Longer input is cut at max bytes and
- * "..." appended.
- */
-std::string escape(std::string_view bytes,
-		   std::size_t max = std::numeric_limits<std::size_t>::max());
-
-/* Receives one line per system call made, e.g. `rmdir("...") = 0`. */
-using Trace = std::function<void(const std::string &line)>;
+/* Bytes as the body of a C string literal (one home: kuipc::sys). */
+using sys::escape;
 
 /*
- * Talks to the module with plain mkdir/rmdir/open/read/write/close. Every
- * call opens its file afresh, so a Client holds no descriptor and can be
- * shared by threads. Failures throw kuipc::Error with the errno of the
+ * Talks to the module with plain mkdir/rmdir/open/read/write/close
+ * (kuipc::sys, traced in a demo). Every call opens its file afresh, so a
+ * Client holds no descriptor and can be shared by threads. Failures throw kuipc::Error with the errno of the
  * failed call; nothing is checked here that the kernel checks itself.
  */
 class Client {
 public:
-	explicit Client(Trace trace = {});
-
 	/* Throws kuipc::Error(ENOENT) naming what is missing: configfs not
 	 * mounted, or the subsystem absent (module not loaded). */
 	static void check_available();
@@ -133,11 +124,6 @@ public:
 	 * taken (configfs stores all of it or fails).
 	 */
 	void write_file(const std::string &path, std::string_view text) const;
-
-private:
-	void trace(const std::string &line) const;
-
-	Trace trace_;
 };
 
 } // namespace kuipc::configfs

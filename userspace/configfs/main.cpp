@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 // kuipc-configfs: command line client of kuipc_configfs.ko.
 #include "configfs.hpp"
+#include "cli.hpp"
 #include "demo.hpp"
 
 #include "error.hpp"
 
 #include <cerrno>
 #include <cstdio>
-#include <exception>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,25 +36,6 @@ void usage(std::FILE *out)
 		     prog, cfs::summary_path);
 }
 
-/* One narrated step, after the kernel log lines it caused (demo.hpp). */
-void say(const std::string &line)
-{
-	kuipc::demo::step(line);
-}
-
-/* Fail unless the kernel refused with the errno the ABI promises. */
-template <typename Fn> void expect_errno(int want, const char *what, Fn fn)
-{
-	try {
-		fn();
-	} catch (const kuipc::Error &e) {
-		if (e.err() == want)
-			return;
-		throw;
-	}
-	kuipc::throw_err(EPROTO, std::string(what) + " was accepted");
-}
-
 /* Fail unless got == want; what names the check. */
 template <typename T>
 void verify(const std::string &what, const T &got, const T &want)
@@ -65,43 +46,43 @@ void verify(const std::string &what, const T &got, const T &want)
 
 int cmd_demo()
 {
-	kuipc::demo::begin();
-	const cfs::Client client(say);
+	using kuipc::demo::note;
+	kuipc::demo::begin(96);
+	const cfs::Client client;
 	const std::string name = "demo";
 
 	cfs::Client::check_available();
 
-	say("# 1. mkdir: configfs calls make_item(), the module allocates an "
+	note("1. mkdir: configfs calls make_item(), the module allocates an "
 	    "item");
 	client.create(name);
 
-	say("# 2. the new item starts with settings/initial");
+	note("2. the new item starts with settings/initial");
 	const int initial = client.initial();
 	verify("value of a new item", client.value(name), initial);
 
-	say("# 3. write a value: store() parses it and the kernel keeps it");
+	note("3. write a value: store() parses it and the kernel keeps it");
 	client.set_value(name, 42);
 	verify("value read back", client.value(name), 42);
 
-	say("# 4. summary: what the kernel holds, read under su_mutex");
+	note("4. summary: what the kernel holds, read under su_mutex");
 	cfs::Summary s = client.summary();
 	verify("summary", s.find(name), std::optional<int>(42));
 
-	say("# 5. bad input: not a number -> EINVAL, out of range -> ERANGE; "
+	note("5. bad input: not a number -> EINVAL, out of range -> ERANGE; "
 	    "the value stays 42");
-	expect_errno(EINVAL, "a non-numeric value",
-		     [&] { client.write_value(name, "forty-two\n"); });
-	expect_errno(ERANGE, "an out-of-range value", [&] {
+	kuipc::demo::refused(EINVAL, [&] { client.write_value(name, "forty-two\n"); });
+	kuipc::demo::refused(ERANGE, [&] {
 		client.set_value(name, cfs::value_max + 1);
 	});
 	verify("value after bad input", client.value(name), 42);
 
-	say("# 6. rmdir: drop_item() drops the reference, release() frees "
+	note("6. rmdir: drop_item() drops the reference, release() frees "
 	    "the item");
 	client.remove(name);
 	s = client.summary();
 	verify("item gone from summary", s.find(name), std::optional<int>());
-	say("# " + std::to_string(s.items) + " items, " +
+	note(std::to_string(s.items) + " items, " +
 	    std::to_string(s.allocated) + " allocated");
 	kuipc::demo::end();
 	return 0;
@@ -124,18 +105,12 @@ int cmd_list()
 
 int run(const std::vector<std::string> &args)
 {
-	if (args.empty()) {
-		usage(stderr);
-		return 2;
-	}
+	if (args.empty())
+		throw kuipc::cli::Usage("no command");
 	const std::string &cmd = args[0];
 	const std::vector<std::string> rest(args.begin() + 1, args.end());
 	const cfs::Client client;
 
-	if (cmd == "-h" || cmd == "--help") {
-		usage(stdout);
-		return 0;
-	}
 	if (cmd == "create" && !rest.empty()) {
 		for (const auto &name : rest)
 			client.create(name);
@@ -161,10 +136,8 @@ int run(const std::vector<std::string> &args)
 			client.write_initial(rest[0] + "\n");
 		return 0;
 	}
-	if (!rest.empty()) {
-		usage(stderr);
-		return 2;
-	}
+	if (!rest.empty()) 
+		throw kuipc::cli::Usage("bad arguments for " + cmd);
 	if (cmd == "summary")
 		return cmd_summary(client);
 	if (cmd == "list")
@@ -175,23 +148,12 @@ int run(const std::vector<std::string> &args)
 	}
 	if (cmd == "demo")
 		return cmd_demo();
-	usage(stderr);
-	return 2;
+	throw kuipc::cli::Usage("bad command or arguments: " + cmd);
 }
 
 } // namespace
 
 int main(int argc, char **argv)
 {
-	try {
-		return run(std::vector<std::string>(argv + 1, argv + argc));
-	} catch (const kuipc::Error &e) {
-		std::fflush(stdout);
-		std::fprintf(stderr, "%s: %s (errno %d)\n", prog, e.what(),
-			     e.err());
-	} catch (const std::exception &e) {
-		std::fflush(stdout);
-		std::fprintf(stderr, "%s: %s\n", prog, e.what());
-	}
-	return 1;
+	return kuipc::cli::main(argc, argv, {prog, usage, run});
 }

@@ -2,6 +2,8 @@
 #include "debugfs.hpp"
 
 #include "error.hpp"
+#include "fd.hpp"
+#include "file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -19,19 +21,6 @@
 namespace kuipc::debugfs {
 
 namespace {
-
-/* How much of the data read or written a trace line shows. */
-constexpr std::size_t trace_bytes = 40;
-
-/* " = N" or " = -1 ENAME (message)", the tail of a traced call. */
-std::string result(long ret, int err)
-{
-	if (ret >= 0)
-		return " = " + std::to_string(ret);
-	const char *name = ::strerrorname_np(err);
-	return std::string(" = -1 ") + (name != nullptr ? name : "E?") + " (" +
-	       std::strerror(err) + ")";
-}
 
 [[noreturn]] void malformed(std::string_view what, std::size_t offset,
 			    const char *why)
@@ -143,132 +132,20 @@ Info parse_info(std::string_view bytes)
 	return info;
 }
 
-std::string escape(std::string_view bytes, std::size_t max)
-{
-	static constexpr std::string_view hex = "0123456789abcdef";
-	std::string out;
-
-	for (std::size_t i = 0; i < bytes.size() && i < max; i++) {
-		const auto c = static_cast<unsigned char>(bytes[i]);
-
-		if (c == '\n') {
-			out += "\\n";
-		} else if (c == '\t') {
-			out += "\\t";
-		} else if (c == '\\' || c == '"') {
-			out += '\\';
-			out += static_cast<char>(c);
-		} else if (c >= 0x20 && c < 0x7f) {
-			out += static_cast<char>(c);
-		} else {
-			out += "\\x";
-			out += hex[c >> 4];
-			out += hex[c & 0xf];
-		}
-	}
-	if (bytes.size() > max)
-		out += "...";
-	return out;
-}
-
-Client::Client(Trace trace) : trace_(std::move(trace))
-{
-}
-
 bool Client::available()
 {
 	struct stat st {};
 	return ::stat(dir_path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-void Client::trace(const std::string &line) const
-{
-	if (trace_)
-		trace_(line);
-}
-
-Fd Client::open(const char *path, int flags, const char *flag_names) const
-{
-	Fd fd(::open(path, flags | O_CLOEXEC));
-	const int err = errno;
-
-	trace("open(\"" + std::string(path) + "\", " + flag_names +
-	      "|O_CLOEXEC)" + result(fd.get(), err));
-	if (!fd)
-		throw_err(err, std::string("open ") + path);
-	return fd;
-}
-
-void Client::close(Fd fd) const
-{
-	const int n = fd.get();
-	const int ret = ::close(fd.release());
-	const int err = errno;
-
-	trace("close(" + std::to_string(n) + ")" + result(ret, err));
-	/* The data went with write(); a failing close() loses nothing. */
-}
-
 std::string Client::read_file(const char *path, std::size_t chunk) const
 {
-	if (chunk == 0)
-		throw_err(EINVAL,
-			  "read " + std::string(path) + ": empty buffer");
-
-	Fd fd = open(path, O_RDONLY, "O_RDONLY");
-	std::string out;
-	std::vector<char> buf(chunk);
-
-	for (;;) {
-		const ssize_t n = ::read(fd.get(), buf.data(), buf.size());
-		const int err = errno;
-
-		if (trace_) {
-			const std::string_view got(
-				buf.data(),
-				n > 0 ? static_cast<std::size_t>(n) : 0);
-			trace("read(" + std::to_string(fd.get()) +
-			      (n > 0 ? ", \"" + escape(got, trace_bytes) +
-					       "\"" :
-				       std::string(", buf")) +
-			      ", " + std::to_string(buf.size()) + ")" +
-			      result(n, err));
-		}
-		if (n < 0) {
-			if (err == EINTR)
-				continue;
-			throw_err(err, std::string("read ") + path);
-		}
-		if (n == 0)
-			break;
-		out.append(buf.data(), static_cast<std::size_t>(n));
-	}
-	close(std::move(fd));
-	return out;
+	return file::read_all(path, chunk);
 }
 
 void Client::write_file(const char *path, std::string_view data) const
 {
-	Fd fd = open(path, O_WRONLY, "O_WRONLY");
-	ssize_t n = 0;
-	int err = 0;
-
-	do {
-		n = ::write(fd.get(), data.data(), data.size());
-		err = errno;
-		trace("write(" + std::to_string(fd.get()) + ", \"" +
-		      escape(data, trace_bytes) + "\", " +
-		      std::to_string(data.size()) + ")" + result(n, err));
-	} while (n < 0 && err == EINTR);
-
-	close(std::move(fd));
-
-	const std::string what = std::string("write ") + path + " (" +
-				 std::to_string(data.size()) + " bytes)";
-	if (n < 0)
-		throw_err(err, what);
-	if (static_cast<std::size_t>(n) != data.size())
-		throw_err(EIO, what + ": short write of " + std::to_string(n));
+	file::write_once(path, data);
 }
 
 std::uint32_t Client::value() const
@@ -343,7 +220,9 @@ void Client::append(std::string_view text) const
 
 void Client::clear() const
 {
-	close(open(events_path, O_WRONLY | O_TRUNC, "O_WRONLY|O_TRUNC"));
+	const Fd fd(sys::open(events_path, O_WRONLY | O_TRUNC | O_CLOEXEC));
+	if (!fd)
+		throw_errno(std::string("open ") + events_path);
 }
 
 } // namespace kuipc::debugfs

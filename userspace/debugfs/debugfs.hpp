@@ -6,14 +6,12 @@
 // The ABI, including every errno, is described in <kuipc/debugfs.h>.
 #pragma once
 
-#include "fd.hpp"
+#include "syscall.hpp"
 
 #include <kuipc/debugfs.h>
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
-#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,26 +69,17 @@ bool parse_bool(std::string_view text);
 /* The info blob from its raw bytes; EBADMSG on a wrong size or magic. */
 Info parse_info(std::string_view bytes);
 
-/*
- * Bytes as a C-like string literal body: printable ASCII as is, \n \t \\ \"
- * escaped, anything else as \xNN. Longer input is cut at max bytes and
- * "..." appended.
- */
-std::string escape(std::string_view bytes,
-		   std::size_t max = std::numeric_limits<std::size_t>::max());
-
-/* Receives one line per system call made, e.g. `close(3) = 0`. */
-using Trace = std::function<void(const std::string &line)>;
+/* Bytes as the body of a C string literal (one home: kuipc::sys). */
+using sys::escape;
 
 /*
- * Talks to the module through plain open/read/write/close. Every call opens
+ * Talks to the module through plain open/read/write/close (kuipc::sys,
+ * traced in a demo). Every call opens
  * the file afresh, so a Client holds no descriptor and can be shared by
  * threads. Failures throw kuipc::Error with the errno of the failed call.
  */
 class Client {
 public:
-	explicit Client(Trace trace = {});
-
 	/* True when the module's directory exists (module loaded). */
 	[[nodiscard]] static bool available();
 
@@ -136,14 +125,6 @@ public:
 	 * write (these files take all bytes or none).
 	 */
 	void write_file(const char *path, std::string_view data) const;
-
-private:
-	[[nodiscard]] Fd open(const char *path, int flags,
-			      const char *flag_names) const;
-	void close(Fd fd) const;
-	void trace(const std::string &line) const;
-
-	Trace trace_;
 };
 
 } // namespace kuipc::debugfs

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // kuipc-debugfs: command line client of kuipc_debugfs.ko.
 #include "debugfs.hpp"
+#include "cli.hpp"
 #include "demo.hpp"
 
 #include "error.hpp"
@@ -8,7 +9,6 @@
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
-#include <exception>
 #include <map>
 #include <string>
 #include <string_view>
@@ -51,12 +51,6 @@ void usage(std::FILE *out)
 		"FILE is one of value, mask, overwrite, info, capacity, "
 		"events.\n",
 		prog, debugfs::dir_path);
-}
-
-/* One narrated step, after the kernel log lines it caused (demo.hpp). */
-void say(const std::string &line)
-{
-	kuipc::demo::step(line);
 }
 
 const char *file_path(std::string_view name)
@@ -110,15 +104,8 @@ int cmd_log(const debugfs::Client &client)
 /* Run fn, which must fail with errno want; narrate the outcome. */
 template <typename Fn> void expect_error(int want, Fn fn)
 {
-	try {
-		fn();
-	} catch (const kuipc::Error &e) {
-		if (e.err() != want)
-			throw;
-		say("#    refused as expected");
-		return;
-	}
-	kuipc::throw_err(EPROTO, "the module accepted what it must refuse");
+	kuipc::demo::refused(want, fn);
+	kuipc::demo::note("   refused as expected");
 }
 
 void check(bool ok, const std::string &what)
@@ -129,43 +116,44 @@ void check(bool ok, const std::string &what)
 
 int cmd_demo()
 {
-	kuipc::demo::begin();
-	const debugfs::Client client(say);
+	using kuipc::demo::note;
+	kuipc::demo::begin(40);
+	const debugfs::Client client;
 
-	say("# 1. the info blob (debugfs_create_blob): binary, fixed size");
+	note("1. the info blob (debugfs_create_blob): binary, fixed size");
 	const debugfs::Info info = client.info();
 	check(info.abi_version == KUIPC_DEBUGFS_ABI_VERSION, "ABI version");
-	say("#    magic ok, ABI " + std::to_string(info.abi_version) +
+	note("   magic ok, ABI " + std::to_string(info.abi_version) +
 	    ", up to " + std::to_string(info.log_max) + " events");
 
-	say("# 2. value (debugfs_create_u32): write 7, read it back");
+	note("2. value (debugfs_create_u32): write 7, read it back");
 	client.set_value(7);
 	check(client.value() == 7, "value did not read back as 7");
 
-	say("# 3. the u32 helper does not range-check: 2^32 + 2 is stored "
+	note("3. the u32 helper does not range-check: 2^32 + 2 is stored "
 	    "as 2");
 	client.set_value((1ULL << 32) + 2);
 	check(client.value() == 2, "value was not truncated to 2");
 
-	say("# 4. capacity checks its range itself: 2^32 + 2 gets ERANGE");
+	note("4. capacity checks its range itself: 2^32 + 2 gets ERANGE");
 	expect_error(ERANGE, [&] { client.set_capacity((1ULL << 32) + 2); });
 	client.set_capacity(4);
 
-	say("# 5. mask (debugfs_create_x64) reads as 0x%016llx");
+	note("5. mask (debugfs_create_x64) reads as 0x%016llx");
 	client.set_mask(0xdeadbeef);
 	check(client.mask() == 0xdeadbeef, "mask did not read back");
 
-	say("# 6. events: clear, append three, read them back");
+	note("6. events: clear, append three, read them back");
 	client.clear();
 	for (const char *text : {"first", "second", "third"})
 		client.append(text);
 	const auto evs = client.events();
 	check(evs.size() == 3 && evs[2].text == "third", "events read back");
 
-	say("# 7. an event with a newline inside is refused with EINVAL");
+	note("7. an event with a newline inside is refused with EINVAL");
 	expect_error(EINVAL, [&] { client.append("two\nlines"); });
 
-	say("# 8. capacity 4 with overwrite Y: a fifth event drops the first");
+	note("8. capacity 4 with overwrite Y: a fifth event drops the first");
 	client.set_overwrite(true);
 	client.append("fourth");
 	client.append("fifth");
@@ -173,30 +161,24 @@ int cmd_demo()
 	check(ring.size() == 4 && ring.front().text == "second",
 	      "the oldest event was not dropped");
 
-	say("# 9. overwrite N (debugfs_create_bool): a full log gets ENOSPC");
+	note("9. overwrite N (debugfs_create_bool): a full log gets ENOSPC");
 	client.set_overwrite(false);
 	expect_error(ENOSPC, [&] { client.append("sixth"); });
 	client.set_overwrite(true);
 	client.set_capacity(debugfs::capacity_default);
-	say("# done: every value read back as the kernel stored it");
+	note("done: every value read back as the kernel stored it");
 	kuipc::demo::end();
 	return 0;
 }
 
-int run(const std::vector<std::string_view> &args)
+int run(const std::vector<std::string> &args)
 {
-	if (args.empty()) {
-		usage(stderr);
-		return 2;
-	}
-	const std::string_view cmd = args[0];
+	if (args.empty())
+		throw kuipc::cli::Usage("no command");
+	const std::string &cmd = args[0];
 	const std::vector<std::string_view> rest(args.begin() + 1, args.end());
 	const debugfs::Client client;
 
-	if (cmd == "-h" || cmd == "--help") {
-		usage(stdout);
-		return 0;
-	}
 	if (cmd == "event" && !rest.empty()) {
 		for (const auto text : rest)
 			client.append(text);
@@ -209,10 +191,8 @@ int run(const std::vector<std::string_view> &args)
 				  std::string(rest[1]) + "\n");
 		return 0;
 	}
-	if (!rest.empty()) {
-		usage(stderr);
-		return 2;
-	}
+	if (!rest.empty()) 
+		throw kuipc::cli::Usage("bad arguments for " + cmd);
 	if (cmd == "status")
 		return cmd_status(client);
 	if (cmd == "log")
@@ -223,25 +203,12 @@ int run(const std::vector<std::string_view> &args)
 	}
 	if (cmd == "demo")
 		return cmd_demo();
-	usage(stderr);
-	return 2;
+	throw kuipc::cli::Usage("bad command or arguments: " + cmd);
 }
 
 } // namespace
 
 int main(int argc, char **argv)
 {
-	try {
-		return run(
-			std::vector<std::string_view>(argv + 1, argv + argc));
-	} catch (const kuipc::Error &e) {
-		std::fflush(stdout);
-		/* what() is "<what>: <strerror>" (std::system_error). */
-		std::fprintf(stderr, "%s: %s (errno %d)\n", prog, e.what(),
-			     e.err());
-	} catch (const std::exception &e) {
-		std::fflush(stdout);
-		std::fprintf(stderr, "%s: %s\n", prog, e.what());
-	}
-	return 1;
+	return kuipc::cli::main(argc, argv, {prog, usage, run});
 }

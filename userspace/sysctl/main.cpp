@@ -112,7 +112,7 @@ void run_sysctl(const std::string &cmdline)
 int cmd_demo()
 {
 	using kuipc::demo::note;
-	kuipc::demo::begin();
+	kuipc::demo::begin(48);
 	const sysctl::Client client;
 	const std::string too_big = std::to_string(sysctl::value_max + 1);
 	const std::string too_long(sysctl::name_max + 1, 'x');

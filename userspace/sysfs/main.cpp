@@ -114,7 +114,7 @@ int cmd_watch(const std::vector<std::string_view> &args)
 int cmd_demo()
 {
 	using kuipc::demo::note;
-	kuipc::demo::begin();
+	kuipc::demo::begin(64);
 	const sysfs::Client client;
 	const std::string bad = std::to_string(sysfs::value_max + 1);
 
