@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 // kuipc-udp: talk to kuipc_udp.ko, a request/reply service on 127.0.0.1.
+#include "cli.hpp"
 #include "demo.hpp"
 #include "udp.hpp"
 
@@ -49,7 +50,7 @@ int cmd_demo(std::uint16_t port, int timeout_ms)
 	demo::begin();
 	demo::note("1. a UDP socket connected to the module's 127.0.0.1:" +
 		   std::to_string(port));
-	udp::Client c(port, timeout_ms, demo::step);
+	udp::Client c(port, timeout_ms);
 
 	demo::note("2. ECHO: the module sends the payload back, same seq");
 	const std::string text = "hello from user space";
@@ -87,10 +88,8 @@ int run(const std::vector<std::string> &args)
 			usage(stdout);
 			return 0;
 		}
-		if (i + 1 >= args.size() || (a != "--port" && a != "--timeout")) {
-			usage(stderr);
-			return 2;
-		}
+		if (i + 1 >= args.size() || (a != "--port" && a != "--timeout"))
+			throw kuipc::cli::Usage("bad option: " + a);
 		if (a == "--port")
 			port = static_cast<std::uint16_t>(
 				parse_number("port", args[++i], KUIPC_UDP_PORT_MIN,
@@ -115,18 +114,12 @@ int run(const std::vector<std::string> &args)
 	}
 	if (cmd == "demo" && left == 1)
 		return cmd_demo(port, timeout_ms);
-	usage(stderr);
-	return 2;
+	throw kuipc::cli::Usage("bad command or arguments: " + cmd);
 }
 
 } // namespace
 
 int main(int argc, char **argv)
 {
-	try {
-		return run(std::vector<std::string>(argv + 1, argv + argc));
-	} catch (const kuipc::Error &e) {
-		std::fprintf(stderr, "%s: %s (errno %d)\n", prog, e.what(), e.err());
-		return 1;
-	}
+	return kuipc::cli::main(argc, argv, {prog, usage, run});
 }

@@ -42,28 +42,6 @@ std::string endpoint(std::uint16_t port)
 	throw_err(err, what);
 }
 
-std::string quoted(std::string_view bytes, size_t max = 40)
-{
-	std::string out = "\"";
-	for (size_t i = 0; i < bytes.size() && i < max; ++i) {
-		const auto c = static_cast<unsigned char>(bytes[i]);
-		if (c == '"' || c == '\\') {
-			out += '\\';
-			out += static_cast<char>(c);
-		} else if (c >= 0x20 && c < 0x7f) {
-			out += static_cast<char>(c);
-		} else {
-			std::array<char, 8> hex{};
-			std::snprintf(hex.data(), hex.size(), "\\x%02x", c);
-			out += hex.data();
-		}
-	}
-	out += '"';
-	if (bytes.size() > max)
-		out += "...";
-	return out;
-}
-
 kuipc_udp_hdr read_header(std::string_view datagram)
 {
 	kuipc_udp_hdr hdr{};
@@ -165,7 +143,7 @@ std::string describe(std::string_view datagram)
 {
 	if (datagram.size() < sizeof(kuipc_udp_hdr))
 		return "<" + std::to_string(datagram.size()) + " bytes> " +
-		       quoted(datagram);
+		       sys::quote(datagram, 40);
 	const kuipc_udp_hdr hdr = read_header(datagram);
 	const bool reply = (hdr.op & KUIPC_UDP_OP_REPLY) != 0;
 	std::string s = "{";
@@ -186,24 +164,20 @@ std::string describe(std::string_view datagram)
 	if (reply && (hdr.op & ~KUIPC_UDP_OP_REPLY) == KUIPC_UDP_OP_STATS &&
 	    payload.size() == sizeof(kuipc_udp_stats))
 		return s + " " + to_string(decode_stats(payload));
-	return s + " " + quoted(payload);
+	return s + " " + sys::quote(payload, 40);
 }
 
-Client::Client(std::uint16_t port, int timeout_ms, Trace trace)
-    : trace_(std::move(trace)), port_(port), timeout_ms_(timeout_ms)
+Client::Client(std::uint16_t port, int timeout_ms)
+    : port_(port), timeout_ms_(timeout_ms)
 {
 	/* Start at a random seq so that a reply meant for another client
 	 * (which would be a kernel bug) cannot match by chance. */
 	std::random_device rd;
 	first_seq_ = next_seq_ = static_cast<std::uint32_t>(rd());
 
-	fd_.reset(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP));
+	fd_.reset(sys::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP));
 	if (!fd_)
 		throw_errno("socket(AF_INET, SOCK_DGRAM)");
-	note([&] {
-		return "socket(AF_INET, SOCK_DGRAM|SOCK_CLOEXEC, IPPROTO_UDP) = " +
-		       std::to_string(fd_.get());
-	});
 
 	sockaddr_in sa{};
 	sa.sin_family = AF_INET;
@@ -211,28 +185,20 @@ Client::Client(std::uint16_t port, int timeout_ms, Trace trace)
 	sa.sin_addr.s_addr = htonl(KUIPC_UDP_ADDR);
 	// NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
 	const auto *addr = reinterpret_cast<const sockaddr *>(&sa);
-	if (::connect(fd_.get(), addr, sizeof(sa)) != 0)
+	if (sys::connect(fd_.get(), addr, sizeof(sa)) != 0)
 		throw_errno("connect to " + endpoint(port));
-	note([&] {
-		return "connect(" + std::to_string(fd_.get()) + ", {AF_INET, " +
-		       endpoint(port) + "}, " + std::to_string(sizeof(sa)) + ") = 0";
-	});
 }
 
 void Client::send_datagram(std::string_view datagram)
 {
 	ssize_t n = 0;
 	do {
-		n = ::send(fd_.get(), datagram.data(), datagram.size(), 0);
+		n = sys::send(fd_.get(), datagram.data(), datagram.size(), 0,
+			      [&] { return describe(datagram); });
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		throw_io("send " + std::to_string(datagram.size()) + " bytes to " +
 			 endpoint(port_));
-	note([&] {
-		return "send(" + std::to_string(fd_.get()) + ", " + describe(datagram) +
-		       ", " + std::to_string(datagram.size()) +
-		       ", 0) = " + std::to_string(n);
-	});
 	if (static_cast<size_t>(n) != datagram.size())
 		throw_err(EMSGSIZE, "send to " + endpoint(port_) + " was cut");
 }
@@ -242,15 +208,10 @@ bool Client::receive(std::string &buf, int timeout_ms)
 	pollfd pfd{fd_.get(), POLLIN, 0};
 	int pr = 0;
 	do {
-		pr = ::poll(&pfd, 1, timeout_ms);
+		pr = sys::poll(&pfd, 1, timeout_ms);
 	} while (pr < 0 && errno == EINTR);
 	if (pr < 0)
 		throw_errno("poll");
-	note([&] {
-		return "poll([{fd=" + std::to_string(fd_.get()) +
-		       ", events=POLLIN}], 1, " + std::to_string(timeout_ms) +
-		       ") = " + std::to_string(pr);
-	});
 	if (pr == 0)
 		return false;
 
@@ -258,7 +219,9 @@ bool Client::receive(std::string &buf, int timeout_ms)
 	ssize_t n = 0;
 	do {
 		/* MSG_TRUNC: return the real size even if it did not fit. */
-		n = ::recv(fd_.get(), buf.data(), buf.size(), MSG_TRUNC);
+		n = sys::recv(fd_.get(), buf.data(), buf.size(), MSG_TRUNC, [&](size_t got) {
+			return describe(std::string_view(buf.data(), std::min(got, buf.size())));
+		});
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		throw_io("recv from " + endpoint(port_));
@@ -266,11 +229,6 @@ bool Client::receive(std::string &buf, int timeout_ms)
 		throw_err(EMSGSIZE, "datagram of " + std::to_string(n) + " bytes from " +
 					    endpoint(port_));
 	buf.resize(static_cast<size_t>(n));
-	note([&] {
-		return "recv(" + std::to_string(fd_.get()) + ", buf, " +
-		       std::to_string(KUIPC_UDP_DGRAM_MAX) +
-		       ", MSG_TRUNC) = " + std::to_string(n) + ": " + describe(buf);
-	});
 	return true;
 }
 

@@ -9,7 +9,6 @@
 #include <kuipc/udp.h>
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <string_view>
 
@@ -81,16 +80,12 @@ class Client {
 public:
 	static constexpr int default_timeout_ms = 2000;
 
-	/* Called with one line per system call made: name, arguments, result. */
-	using Trace = std::function<void(const std::string &)>;
-
 	/*
 	 * socket() + connect(); throws kuipc::Error. timeout_ms bounds each
-	 * wait for a reply. trace, if set, narrates every system call (the
-	 * CLI's demo uses it).
+	 * wait for a reply. Its calls go through kuipc::sys (traced in a demo).
 	 */
 	explicit Client(std::uint16_t port = KUIPC_UDP_DEFAULT_PORT,
-			int timeout_ms = default_timeout_ms, Trace trace = {});
+			int timeout_ms = default_timeout_ms);
 
 	/*
 	 * ECHO round trip: returns the payload the module sent back. Throws
@@ -129,14 +124,6 @@ public:
 private:
 	/* Receive one datagram within the deadline; false on timeout. */
 	bool receive(std::string &buf, int timeout_ms);
-	/* Pass a line to the trace, built only when there is one. */
-	template <typename Make> void note(Make &&make) const
-	{
-		if (trace_)
-			trace_(std::string(make()));
-	}
-
-	Trace trace_;
 	Fd fd_;
 	std::uint16_t port_ = 0;
 	int timeout_ms_ = 0;
