@@ -2,6 +2,7 @@
 #include "chardev.hpp"
 
 #include "error.hpp"
+#include "syscall.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -62,72 +63,36 @@ std::string ioctl_name(unsigned long cmd)
 		return "KUIPC_CHARDEV_RESET";
 	case KUIPC_CHARDEV_GET_STATS:
 		return "KUIPC_CHARDEV_GET_STATS";
-	default: {
-		std::array<char, 24> buf{};
-		std::snprintf(buf.data(), buf.size(), "%#lx", cmd);
-		return buf.data();
-	}
+	default:
+		return sys::hex(cmd);
 	}
 }
 
 std::string poll_events(short events)
 {
-	static constexpr std::array<std::pair<short, const char *>, 6> names = {{
-		{POLLIN, "POLLIN"},
-		{POLLPRI, "POLLPRI"},
-		{POLLOUT, "POLLOUT"},
-		{POLLERR, "POLLERR"},
-		{POLLHUP, "POLLHUP"},
-		{POLLNVAL, "POLLNVAL"},
-	}};
-	std::string s;
-	for (const auto &[bit, name] : names) {
-		if ((events & bit) == 0)
-			continue;
-		if (!s.empty())
-			s += '|';
-		s += name;
-	}
-	return s.empty() ? "0" : s;
+	return sys::poll_events(events);
 }
 
-std::string quote(std::string_view bytes, size_t max)
+namespace {
+
+/* One ioctl with a struct, EINTR retried; kuipc::Error on failure. */
+template <typename T>
+void device_ioctl(int fd, const std::string &path, unsigned long cmd, T *arg)
 {
-	std::string s = "\"";
-	for (const char c : bytes.substr(0, max)) {
-		switch (c) {
-		case '"':
-			s += "\\\"";
-			break;
-		case '\\':
-			s += "\\\\";
-			break;
-		case '\n':
-			s += "\\n";
-			break;
-		case '\t':
-			s += "\\t";
-			break;
-		default:
-			if (c >= 0x20 && c < 0x7f) {
-				s += c;
-			} else {
-				std::array<char, 8> buf{};
-				std::snprintf(buf.data(), buf.size(), "\\%o",
-					      static_cast<unsigned char>(c));
-				s += buf.data();
-			}
-		}
+	const std::string name = ioctl_name(cmd);
+	for (;;) {
+		if (sys::ioctl(fd, cmd, name, arg, [](const T &v) { return to_string(v); }) == 0)
+			return;
+		if (errno != EINTR)
+			throw_errno("ioctl " + name + " " + path);
 	}
-	s += '"';
-	if (bytes.size() > max)
-		s += "...";
-	return s;
 }
+
+} // namespace
 
 Device::Device(std::string path, int flags)
 	: path_(std::move(path)),
-	  fd_(::open(path_.c_str(), O_RDWR | O_CLOEXEC | flags))
+	  fd_(sys::open(path_.c_str(), O_RDWR | O_CLOEXEC | flags))
 {
 	if (!fd_)
 		throw_errno("open " + path_);
@@ -136,7 +101,7 @@ Device::Device(std::string path, int flags)
 size_t Device::write(std::span<const std::byte> data)
 {
 	for (;;) {
-		const ssize_t n = ::write(fd_.get(), data.data(), data.size());
+		const ssize_t n = sys::write(fd_.get(), data.data(), data.size());
 		if (n >= 0)
 			return static_cast<size_t>(n);
 		if (errno != EINTR)
@@ -158,7 +123,7 @@ void Device::write_all(std::string_view text)
 size_t Device::read(std::span<std::byte> buf)
 {
 	for (;;) {
-		const ssize_t n = ::read(fd_.get(), buf.data(), buf.size());
+		const ssize_t n = sys::read(fd_.get(), buf.data(), buf.size());
 		if (n >= 0)
 			return static_cast<size_t>(n);
 		if (errno != EINTR)
@@ -177,7 +142,7 @@ short Device::poll(short events, int timeout_ms) const
 {
 	pollfd pfd{fd_.get(), events, 0};
 	for (;;) {
-		const int n = ::poll(&pfd, 1, timeout_ms);
+		const int n = sys::poll(&pfd, 1, timeout_ms);
 		if (n >= 0)
 			return n == 0 ? short{0} : pfd.revents;
 		if (errno != EINTR)
@@ -187,34 +152,24 @@ short Device::poll(short events, int timeout_ms) const
 
 void Device::set_nonblocking(bool on)
 {
-	const int fl = ::fcntl(fd_.get(), F_GETFL);
+	const int fl = sys::fcntl(fd_.get(), F_GETFL);
 	if (fl < 0)
 		throw_errno("fcntl F_GETFL " + path_);
-	if (::fcntl(fd_.get(), F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK) != 0)
+	if (sys::fcntl(fd_.get(), F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK) != 0)
 		throw_errno("fcntl F_SETFL " + path_);
-}
-
-void Device::ioctl(unsigned long cmd, void *arg) const
-{
-	for (;;) {
-		if (::ioctl(fd_.get(), cmd, arg) == 0)
-			return;
-		if (errno != EINTR)
-			throw_errno("ioctl " + ioctl_name(cmd) + " " + path_);
-	}
 }
 
 Config Device::config() const
 {
 	Config cfg{};
-	ioctl(KUIPC_CHARDEV_GET_CONFIG, &cfg);
+	device_ioctl(fd_.get(), path_, KUIPC_CHARDEV_GET_CONFIG, &cfg);
 	return cfg;
 }
 
 void Device::set_config(const Config &cfg)
 {
 	Config copy = cfg;
-	ioctl(KUIPC_CHARDEV_SET_CONFIG, &copy);
+	device_ioctl(fd_.get(), path_, KUIPC_CHARDEV_SET_CONFIG, &copy);
 }
 
 void Device::set_capacity(uint32_t capacity)
@@ -228,13 +183,18 @@ Stats Device::stats() const
 {
 	Stats st{};
 	st.size = sizeof(st);
-	ioctl(KUIPC_CHARDEV_GET_STATS, &st);
+	device_ioctl(fd_.get(), path_, KUIPC_CHARDEV_GET_STATS, &st);
 	return st;
 }
 
 void Device::reset()
 {
-	ioctl(KUIPC_CHARDEV_RESET, nullptr);
+	for (;;) {
+		if (sys::ioctl(fd_.get(), KUIPC_CHARDEV_RESET, "KUIPC_CHARDEV_RESET") == 0)
+			return;
+		if (errno != EINTR)
+			throw_errno("ioctl KUIPC_CHARDEV_RESET " + path_);
+	}
 }
 
 } // namespace kuipc::chardev

@@ -38,9 +38,6 @@ using Stats = kuipc_chardev_stats;
 /* "POLLIN|POLLOUT" for poll(2) event bits; "0" for none. */
 [[nodiscard]] std::string poll_events(short events);
 
-/* A C string literal of the bytes, cut after max bytes: "hi\n"... */
-[[nodiscard]] std::string quote(std::string_view bytes, size_t max = 32);
-
 /*
  * An open file of the device. Every call is one system call (EINTR is
  * retried) and throws kuipc::Error with its errno on failure, EAGAIN
@@ -84,8 +81,6 @@ public:
 	void reset();
 
 private:
-	void ioctl(unsigned long cmd, void *arg) const;
-
 	std::string path_;
 	Fd fd_;
 };

@@ -80,19 +80,6 @@ std::string mode_str(mode_t mode)
 	return buf.data();
 }
 
-std::string poll_events(short events)
-{
-	return flag_names(static_cast<unsigned short>(events),
-			  {{POLLIN, "POLLIN"},
-			   {POLLPRI, "POLLPRI"},
-			   {POLLOUT, "POLLOUT"},
-			   {POLLERR, "POLLERR"},
-			   {POLLHUP, "POLLHUP"},
-			   {POLLNVAL, "POLLNVAL"},
-			   {POLLRDNORM, "POLLRDNORM"},
-			   {POLLWRNORM, "POLLWRNORM"}});
-}
-
 std::string fd_list(int nfds, const fd_set *set)
 {
 	std::string s = "[";
@@ -302,8 +289,23 @@ std::string open_flags(int flags)
 					    {O_NONBLOCK, "O_NONBLOCK"},
 					    {O_DIRECTORY, "O_DIRECTORY"},
 					    {O_NOFOLLOW, "O_NOFOLLOW"},
+					    /* 0 in glibc's 64-bit headers, but F_GETFL reports it */
+					    {0100000, "O_LARGEFILE"},
 					    {O_CLOEXEC, "O_CLOEXEC"}});
 	return s;
+}
+
+std::string poll_events(short events)
+{
+	return flag_names(static_cast<unsigned short>(events),
+			  {{POLLIN, "POLLIN"},
+			   {POLLPRI, "POLLPRI"},
+			   {POLLOUT, "POLLOUT"},
+			   {POLLERR, "POLLERR"},
+			   {POLLHUP, "POLLHUP"},
+			   {POLLNVAL, "POLLNVAL"},
+			   {POLLRDNORM, "POLLRDNORM"},
+			   {POLLWRNORM, "POLLWRNORM"}});
 }
 
 std::string eventfd_flags(int flags)
@@ -449,7 +451,7 @@ int ioctl(int fd, unsigned long req, std::string_view name, unsigned long arg)
 	return traced([&] { return ::ioctl(fd, req, arg); },
 		      [&] {
 			      return "ioctl(" + str(fd) + ", " + std::string(name) +
-				     (arg != 0 ? ", " + std::to_string(arg) : "") + ")";
+				     (arg != 0 ? ", " + hex(arg) : "") + ")";
 		      });
 }
 

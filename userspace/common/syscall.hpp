@@ -97,6 +97,9 @@ struct Flag {
 /* "O_RDWR|O_CREAT|O_CLOEXEC" */
 [[nodiscard]] std::string open_flags(int flags);
 
+/* "POLLIN|POLLOUT" */
+[[nodiscard]] std::string poll_events(short events);
+
 /* "EFD_CLOEXEC|EFD_NONBLOCK|EFD_SEMAPHORE" */
 [[nodiscard]] std::string eventfd_flags(int flags);
 

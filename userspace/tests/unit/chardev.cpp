@@ -79,12 +79,3 @@ TEST_CASE("chardev: structs and ioctl commands print like strace",
 	CHECK(cd::poll_events(POLLIN) == "POLLIN");
 	CHECK(cd::poll_events(POLLIN | POLLOUT) == "POLLIN|POLLOUT");
 }
-
-TEST_CASE("chardev: quote escapes bytes and cuts long data", "[chardev][host]")
-{
-	CHECK(cd::quote("hi") == "\"hi\"");
-	CHECK(cd::quote("a\"b\\c\n\t") == "\"a\\\"b\\\\c\\n\\t\"");
-	CHECK(cd::quote(std::string("\x01\xff", 2)) == "\"\\1\\377\"");
-	CHECK(cd::quote("abcdef", 3) == "\"abc\"...");
-	CHECK(cd::quote("") == "\"\"");
-}
