@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 
@@ -150,25 +151,9 @@ std::string msg_flags(int flags)
 							  {MSG_NOSIGNAL, "MSG_NOSIGNAL"}});
 }
 
-std::string prot_names(int prot)
+std::string pointer(const void *p)
 {
-	if (prot == PROT_NONE)
-		return "PROT_NONE";
-	return flag_names(static_cast<unsigned>(prot),
-			  {{PROT_READ, "PROT_READ"}, {PROT_WRITE, "PROT_WRITE"}, {PROT_EXEC, "PROT_EXEC"}});
-}
-
-std::string map_names(int flags)
-{
-	std::string s = (flags & MAP_TYPE) == MAP_PRIVATE ? "MAP_PRIVATE" : "MAP_SHARED";
-	const auto rest = static_cast<unsigned>(flags & ~MAP_TYPE);
-	if (rest != 0)
-		s += "|" + flag_names(rest, {{MAP_FIXED, "MAP_FIXED"},
-					    {MAP_ANONYMOUS, "MAP_ANONYMOUS"},
-					    {MAP_POPULATE, "MAP_POPULATE"},
-					    {MAP_LOCKED, "MAP_LOCKED"},
-					    {MAP_NORESERVE, "MAP_NORESERVE"}});
-	return s;
+	return hex(reinterpret_cast<std::uintptr_t>(p));
 }
 
 std::string wait_status(int status)
@@ -306,6 +291,27 @@ std::string poll_events(short events)
 			   {POLLNVAL, "POLLNVAL"},
 			   {POLLRDNORM, "POLLRDNORM"},
 			   {POLLWRNORM, "POLLWRNORM"}});
+}
+
+std::string mmap_prot(int prot)
+{
+	if (prot == PROT_NONE)
+		return "PROT_NONE";
+	return flag_names(static_cast<unsigned>(prot),
+			  {{PROT_READ, "PROT_READ"}, {PROT_WRITE, "PROT_WRITE"}, {PROT_EXEC, "PROT_EXEC"}});
+}
+
+std::string mmap_flags(int flags)
+{
+	std::string s = (flags & MAP_TYPE) == MAP_PRIVATE ? "MAP_PRIVATE" : "MAP_SHARED";
+	const auto rest = static_cast<unsigned>(flags & ~MAP_TYPE);
+	if (rest != 0)
+		s += "|" + flag_names(rest, {{MAP_FIXED, "MAP_FIXED"},
+					    {MAP_ANONYMOUS, "MAP_ANONYMOUS"},
+					    {MAP_POPULATE, "MAP_POPULATE"},
+					    {MAP_LOCKED, "MAP_LOCKED"},
+					    {MAP_NORESERVE, "MAP_NORESERVE"}});
+	return s;
 }
 
 std::string eventfd_flags(int flags)
@@ -512,14 +518,14 @@ void *mmap(void *addr, std::size_t len, int prot, int flags, int fd, off_t off)
 		return ::mmap(addr, len, prot, flags, fd, off);
 	void *ret = ::mmap(addr, len, prot, flags, fd, off);
 	const int err = errno;
-	const std::string line = "mmap(" + (addr == nullptr ? std::string("NULL") : std::string("addr")) +
-				 ", " + std::to_string(len) + ", " + prot_names(prot) + ", " +
-				 map_names(flags) + ", " + str(fd) + ", " + hex(static_cast<unsigned long>(off)) + ")";
-	/* The address changes from run to run: "addr" stands for it. */
+	const std::string line = "mmap(" + (addr == nullptr ? std::string("NULL") : pointer(addr)) +
+				 ", " + std::to_string(len) + ", " + mmap_prot(prot) + ", " +
+				 mmap_flags(flags) + ", " + str(fd) + ", " +
+				 hex(static_cast<unsigned long>(off)) + ")";
 	if (ret == MAP_FAILED)
 		detail::emit(line, -1, err);
 	else
-		detail::emit(line, 0, 0, "", "addr");
+		detail::emit(line, 0, 0, "", pointer(ret));
 	errno = err;
 	return ret;
 }
@@ -527,7 +533,7 @@ void *mmap(void *addr, std::size_t len, int prot, int flags, int fd, off_t off)
 int munmap(void *addr, std::size_t len)
 {
 	return traced([&] { return ::munmap(addr, len); },
-		      [&] { return "munmap(addr, " + std::to_string(len) + ")"; });
+		      [&] { return "munmap(" + pointer(addr) + ", " + std::to_string(len) + ")"; });
 }
 
 /* ---- events and signals ----------------------------------------------- */

@@ -97,6 +97,10 @@ struct Flag {
 /* "O_RDWR|O_CREAT|O_CLOEXEC" */
 [[nodiscard]] std::string open_flags(int flags);
 
+/* "PROT_READ|PROT_WRITE", "PROT_NONE"; "MAP_SHARED|MAP_FIXED" */
+[[nodiscard]] std::string mmap_prot(int prot);
+[[nodiscard]] std::string mmap_flags(int flags);
+
 /* "POLLIN|POLLOUT" */
 [[nodiscard]] std::string poll_events(short events);
 
@@ -212,6 +216,7 @@ int select(int nfds, fd_set *readfds, struct timeval *timeout);
 
 /* ---- memory ----------------------------------------------------------- */
 
+/* Traced with the addresses as they are: they change from run to run. */
 void *mmap(void *addr, std::size_t len, int prot, int flags, int fd, off_t off);
 int munmap(void *addr, std::size_t len);
 

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 // kuipc-mmap: command line client of /dev/kuipc_mmap.
+#include "cli.hpp"
 #include "demo.hpp"
 #include "error.hpp"
+#include "syscall.hpp"
 #include "mmap.hpp"
 
 #include <poll.h>
@@ -53,96 +55,77 @@ void usage(FILE *to)
 		     prog, KUIPC_MMAP_RECORDS, KUIPC_MMAP_PATH);
 }
 
-struct Usage {
-	std::string why;
-};
+using kuipc::cli::Usage;
 
 uint32_t parse_u32(std::string_view s)
 {
 	uint32_t v = 0;
 	const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
 	if (ec != std::errc() || end != s.data() + s.size())
-		throw Usage{"not a number: " + std::string(s)};
+		throw Usage("not a number: " + std::string(s));
 	return v;
 }
 
-std::string hex(uint64_t v)
-{
-	std::array<char, 24> buf{};
-	std::snprintf(buf.data(), buf.size(), "%#llx",
-		      static_cast<unsigned long long>(v));
-	return buf.data();
-}
+using kuipc::sys::hex;
+using kuipc::demo::note;
 
-std::string ptr(const void *p)
+/* mmap(2) that the module must refuse with err. */
+void bad_mmap(const km::Device &dev, int err, size_t len, int flags, off_t off)
 {
-	return hex(reinterpret_cast<uintptr_t>(p));
-}
-
-/* One step of the narration, after the kernel lines it caused. */
-void say(const std::string &line)
-{
-	kuipc::demo::step(line);
-}
-
-void note(const std::string &text)
-{
-	kuipc::demo::note(text);
-}
-
-/* A raw call's result, with errno taken before anything can change it. */
-struct Ret {
-	long ret;
-	int err;
-};
-
-Ret ret_of(long ret)
-{
-	return {ret, ret < 0 ? errno : 0};
-}
-
-/* " = 0" or " = -1 EINVAL (Invalid argument)" */
-std::string result(Ret r)
-{
-	if (r.ret >= 0)
-		return " = " + std::to_string(r.ret);
-	const char *name = ::strerrorname_np(r.err);
-	return " = -1 " + std::string(name != nullptr ? name : "E?") + " (" +
-	       std::strerror(r.err) + ")";
-}
-
-std::string produce_str(const kuipc_mmap_produce &p)
-{
-	return "{count=" + std::to_string(p.count) +
-	       ", flags=" + std::to_string(p.flags) + "}";
-}
-
-std::string checksum_str(const kuipc_mmap_checksum &c, bool out)
-{
-	return "{offset=" + std::to_string(c.offset) +
-	       ", len=" + std::to_string(c.len) +
-	       (out ? ", sum=" + hex(c.sum) : std::string()) + "}";
-}
-
-std::string mmap_call(size_t len, int prot, int flags, int fd, off_t off)
-{
-	return "mmap(NULL, " + std::to_string(len) + ", " +
-	       km::prot_string(prot) + ", " + km::map_flags_string(flags) +
-	       ", " + std::to_string(fd) + ", " + std::to_string(off) + ")";
-}
-
-/* mmap(2) that is expected to fail: narrate it, unmap if it did not. */
-void narrate_bad_mmap(int fd, size_t len, int flags, off_t off)
-{
-	const int prot = PROT_READ | PROT_WRITE;
-	void *p = ::mmap(nullptr, len, prot, flags, fd, off);
-	const Ret r = ret_of(p == MAP_FAILED ? -1 : 0);
+	void *p = kuipc::sys::mmap(nullptr, len, PROT_READ | PROT_WRITE, flags, dev.fd(), off);
 	if (p != MAP_FAILED) {
-		::munmap(p, len);
-		say(mmap_call(len, prot, flags, fd, off) + " = " + ptr(p));
-		return;
+		(void)kuipc::sys::munmap(p, len);
+		throw kuipc::Error(EPROTO, "a mapping the module must refuse was made");
 	}
-	say(mmap_call(len, prot, flags, fd, off) + result(r));
+	if (errno != err)
+		kuipc::throw_errno("mmap");
+}
+
+/* What the module refuses, and how. */
+void demo_refused(km::Device &dev)
+{
+	namespace demo = kuipc::demo;
+	bad_mmap(dev, EINVAL, KUIPC_MMAP_SIZE, MAP_PRIVATE, 0);
+	const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+	const size_t buf_size = (KUIPC_MMAP_SIZE + page - 1) / page * page;
+	bad_mmap(dev, EINVAL, buf_size + page, MAP_SHARED, 0);
+	bad_mmap(dev, EINVAL, page, MAP_SHARED, static_cast<off_t>(buf_size));
+
+	demo::refused(EINVAL, [&] { (void)dev.checksum(KUIPC_MMAP_USER_SIZE - 4, 8); });
+	demo::refused(EINVAL, [&] { (void)dev.produce(KUIPC_MMAP_RECORDS + 1); });
+	note("a full ring: the producer refuses rather than overwrite");
+	(void)dev.produce(KUIPC_MMAP_RECORDS);
+	demo::refused(ENOSPC, [&] { (void)dev.produce(1); });
+}
+
+/* Kernel to user: records read from the mapping without a system call. */
+void check_records(km::Ring &ring, std::vector<km::Record> &recs, size_t got)
+{
+	for (size_t i = 0; i < got; ++i) {
+		const km::Record &r = recs[i];
+		const bool ok = km::check_ok(r) && km::equal(r, km::expected_record(i));
+		note("record " + km::to_string(r) + (ok ? " ok" : " BAD"));
+		if (!ok)
+			throw kuipc::Error(EIO, "record " + std::to_string(i) +
+							" is not what the module should write");
+	}
+	note("store-release ctrl.tail = " + std::to_string(ring.tail()));
+}
+
+/* User to kernel: bytes written into the mapping, summed by the module. */
+void user_to_kernel(km::Device &dev, km::Ring &ring)
+{
+	const std::string msg = "hello from user space";
+	auto area = ring.user_area();
+	std::memcpy(area.data(), msg.data(), msg.size());
+	note("copy " + kuipc::sys::quote(msg) + " into the user area at " +
+	     hex(reinterpret_cast<uintptr_t>(area.data())) + " (memory, no system call)");
+	const uint64_t sum = dev.checksum(0, static_cast<uint32_t>(msg.size()));
+	const uint64_t mine = km::fnv1a(area.first(msg.size()));
+	note("fnv1a computed here: " + hex(mine) +
+	     (mine == sum ? " (the same bytes)" : " (DIFFERENT)"));
+	if (mine != sum)
+		throw kuipc::Error(EIO, "the module summed other bytes");
 }
 
 using Clock = std::chrono::steady_clock;
@@ -151,125 +134,40 @@ int demo(const std::string &path)
 {
 	kuipc::demo::begin();
 	km::Device dev(path);
-	const std::string fd = std::to_string(dev.fd());
-	say("open(\"" + path + "\", O_RDWR|O_CLOEXEC) = " + fd);
-
 	dev.reset();
-	say("ioctl(" + fd + ", KUIPC_MMAP_RESET) = 0");
 
-	const int prot = PROT_READ | PROT_WRITE;
 	std::optional<km::Ring> mapped(std::in_place, dev.map());
 	km::Ring &ring = *mapped;
-	const void *base = ring.mapping().data();
-	say(mmap_call(KUIPC_MMAP_SIZE, prot, MAP_SHARED, dev.fd(), 0) + " = " +
-	    ptr(base));
 	note("control page: " + km::to_string(ring.ctrl()));
+	(void)dev.poll(POLLIN, 0);
 
-	const auto show_poll = [&] {
-		const short rev = dev.poll(POLLIN, 0);
-		say("poll([{fd=" + fd + ", events=POLLIN}], 1, 0) = " +
-		    (rev != 0 ? "1 ([{fd=" + fd + ", revents=" +
-					km::poll_events(rev) + "}])"
-			      : std::string("0 (Timeout)")));
-	};
-	show_poll();
-
-	/* Kernel to user: three records, read without a system call. */
-	kuipc_mmap_produce req{};
-	req.count = 3;
 	auto t0 = Clock::now();
-	const uint32_t made = dev.produce(req.count);
+	const uint32_t made = dev.produce(3);
 	auto rtt = Clock::now() - t0;
-	say("ioctl(" + fd + ", KUIPC_MMAP_PRODUCE, " + produce_str(req) +
-	    ") = " + std::to_string(made));
-	show_poll();
+	(void)dev.poll(POLLIN, 0);
 
-	const uint32_t head = ring.head();
-	note("load-acquire ctrl.head = " + std::to_string(head) +
-	     ", ctrl.tail = " + std::to_string(ring.tail()) +
-	     " (memory, no system call)");
+	note("load-acquire ctrl.head = " + std::to_string(ring.head()) +
+	     ", ctrl.tail = " + std::to_string(ring.tail()) + " (memory, no system call)");
 	std::vector<km::Record> recs(made);
 	t0 = Clock::now();
 	const size_t got = ring.pop(recs);
 	rtt += Clock::now() - t0;
-	for (size_t i = 0; i < got; ++i) {
-		const km::Record &r = recs[i];
-		note("record " + km::to_string(r) +
-		     (km::check_ok(r) && km::equal(r, km::expected_record(i))
-			      ? " ok"
-			      : " BAD"));
-		if (!km::equal(r, km::expected_record(i)))
-			throw kuipc::Error(EIO, "record " + std::to_string(i) +
-							" is not what the module "
-							"should write");
-	}
-	note("store-release ctrl.tail = " + std::to_string(ring.tail()));
-	show_poll();
+	check_records(ring, recs, got);
+	(void)dev.poll(POLLIN, 0);
 
-	/* User to kernel: bytes written into the mapping, summed by the module. */
-	const std::string msg = "hello from user space";
-	auto area = ring.user_area();
-	std::memcpy(area.data(), msg.data(), msg.size());
-	note("memcpy(" + ptr(area.data()) + " (user area), \"" + msg + "\", " +
-	     std::to_string(msg.size()) + ")");
-	kuipc_mmap_checksum cs{};
-	cs.len = static_cast<uint32_t>(msg.size());
-	const std::string cs_in = checksum_str(cs, false);
-	cs.sum = dev.checksum(cs.offset, cs.len);
-	say("ioctl(" + fd + ", KUIPC_MMAP_CHECKSUM, " + cs_in + " => " +
-	    checksum_str(cs, true) + ") = 0");
-	const uint64_t mine = km::fnv1a(area.first(msg.size()));
-	note("fnv1a computed here: " + hex(mine) +
-	     (mine == cs.sum ? " (the same bytes)" : " (DIFFERENT)"));
-	if (mine != cs.sum)
-		throw kuipc::Error(EIO, "the module summed other bytes");
+	user_to_kernel(dev, ring);
+	demo_refused(dev);
 
-	/* What the module refuses, and how. */
-	narrate_bad_mmap(dev.fd(), KUIPC_MMAP_SIZE, MAP_PRIVATE, 0);
-	const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-	const size_t buf_size = (KUIPC_MMAP_SIZE + page - 1) / page * page;
-	narrate_bad_mmap(dev.fd(), buf_size + page, MAP_SHARED, 0);
-	narrate_bad_mmap(dev.fd(), page, MAP_SHARED,
-			 static_cast<off_t>(buf_size));
-
-	kuipc_mmap_checksum bad{};
-	bad.offset = KUIPC_MMAP_USER_SIZE - 4;
-	bad.len = 8;
-	Ret r = ret_of(::ioctl(dev.fd(), KUIPC_MMAP_CHECKSUM, &bad));
-	say("ioctl(" + fd + ", KUIPC_MMAP_CHECKSUM, " + checksum_str(bad, false) +
-	    ")" + result(r));
-
-	kuipc_mmap_produce big{};
-	big.count = KUIPC_MMAP_RECORDS + 1;
-	r = ret_of(::ioctl(dev.fd(), KUIPC_MMAP_PRODUCE, &big));
-	say("ioctl(" + fd + ", KUIPC_MMAP_PRODUCE, " + produce_str(big) + ")" +
-	    result(r));
-
-	/* A full ring: the producer refuses rather than overwrite. */
-	big.count = KUIPC_MMAP_RECORDS;
-	r = ret_of(::ioctl(dev.fd(), KUIPC_MMAP_PRODUCE, &big));
-	say("ioctl(" + fd + ", KUIPC_MMAP_PRODUCE, " + produce_str(big) + ")" +
-	    result(r));
-	req.count = 1;
-	r = ret_of(::ioctl(dev.fd(), KUIPC_MMAP_PRODUCE, &req));
-	say("ioctl(" + fd + ", KUIPC_MMAP_PRODUCE, " + produce_str(req) + ")" +
-	    result(r));
-
-	/* The mapping, not the descriptor, keeps the file (and module) alive. */
-	const std::string old_fd = fd;
+	note("the mapping, not the descriptor, keeps the file (and module) alive");
 	dev.close();
-	say("close(" + old_fd + ") = 0");
 	note("no release yet: the mapping still holds the file; ctrl.head = " +
 	     std::to_string(ring.head()));
 	mapped.reset();
-	say("munmap(" + ptr(base) + ", " + std::to_string(KUIPC_MMAP_SIZE) +
-	    ") = 0");
 
 	const auto us = std::chrono::duration<double, std::micro>(rtt).count();
 	std::array<char, 112> line{};
 	std::snprintf(line.data(), line.size(),
-		      "round trip: produce + consume of %u records in %.1f us",
-		      made, us);
+		      "round trip: produce + consume of %u records in %.1f us", made, us);
 	note(line.data());
 	kuipc::demo::end();
 	return 0;
@@ -309,9 +207,9 @@ int cmd_checksum(const std::string &path, std::string_view text,
 	km::Ring ring(dev);
 	const auto area = ring.user_area();
 	if (offset > area.size() || text.size() > area.size() - offset)
-		throw Usage{"text does not fit at offset " +
+		throw Usage("text does not fit at offset " +
 			    std::to_string(offset) + " of the " +
-			    std::to_string(area.size()) + "-byte user area"};
+			    std::to_string(area.size()) + "-byte user area");
 	std::memcpy(area.data() + offset, text.data(), text.size());
 	const auto len = static_cast<uint32_t>(text.size());
 	const uint64_t theirs = dev.checksum(offset, len);
@@ -330,7 +228,7 @@ int run(const std::vector<std::string> &args)
 		i += 2;
 	}
 	if (i >= args.size())
-		throw Usage{"no command"};
+		throw Usage("no command");
 	const std::string &cmd = args[i++];
 	const size_t nargs = args.size() - i;
 
@@ -361,27 +259,12 @@ int run(const std::vector<std::string> &args)
 		km::Device(path).reset();
 		return 0;
 	}
-	throw Usage{"bad command or arguments: " + cmd};
+	throw Usage("bad command or arguments: " + cmd);
 }
 
 } // namespace
 
 int main(int argc, char **argv)
 {
-	const std::vector<std::string> args(argv + 1, argv + argc);
-	if (!args.empty() && (args[0] == "-h" || args[0] == "--help")) {
-		usage(stdout);
-		return 0;
-	}
-	try {
-		return run(args);
-	} catch (const Usage &u) {
-		std::fprintf(stderr, "%s: %s\n", prog, u.why.c_str());
-		usage(stderr);
-		return 2;
-	} catch (const kuipc::Error &e) {
-		std::fflush(stdout);
-		std::fprintf(stderr, "%s: %s (errno %d)\n", prog, e.what(), e.err());
-		return 1;
-	}
+	return kuipc::cli::main(argc, argv, {prog, usage, run});
 }

@@ -2,6 +2,7 @@
 #include "mmap.hpp"
 
 #include "error.hpp"
+#include "syscall.hpp"
 
 #include <poll.h>
 #include <sys/ioctl.h>
@@ -23,34 +24,7 @@ namespace {
 constexpr uint32_t ring_mask = KUIPC_MMAP_RECORDS - 1;
 static_assert((KUIPC_MMAP_RECORDS & ring_mask) == 0, "a power of two");
 
-std::string hex(uint64_t v)
-{
-	std::array<char, 24> buf{};
-	std::snprintf(buf.data(), buf.size(), "%#llx",
-		      static_cast<unsigned long long>(v));
-	return buf.data();
-}
-
-std::string join_flags(int value,
-		       std::span<const std::pair<int, const char *>> names,
-		       const char *none)
-{
-	std::string s;
-	for (const auto &[bit, name] : names) {
-		if ((value & bit) == 0)
-			continue;
-		if (!s.empty())
-			s += '|';
-		s += name;
-		value &= ~bit;
-	}
-	if (value != 0) {
-		if (!s.empty())
-			s += '|';
-		s += hex(static_cast<unsigned int>(value));
-	}
-	return s.empty() ? none : s;
-}
+using sys::hex;
 
 /* The two indices live in the shared page: every access is atomic. */
 uint32_t load_acquire(uint32_t &field) noexcept
@@ -135,41 +109,37 @@ std::string ioctl_name(unsigned long cmd)
 
 std::string poll_events(short events)
 {
-	static constexpr std::array<std::pair<int, const char *>, 6> names = {{
-		{POLLIN, "POLLIN"},
-		{POLLPRI, "POLLPRI"},
-		{POLLOUT, "POLLOUT"},
-		{POLLERR, "POLLERR"},
-		{POLLHUP, "POLLHUP"},
-		{POLLNVAL, "POLLNVAL"},
-	}};
-	return join_flags(static_cast<unsigned short>(events), names, "0");
+	return sys::poll_events(events);
 }
 
 std::string prot_string(int prot)
 {
-	static constexpr std::array<std::pair<int, const char *>, 3> names = {{
-		{PROT_READ, "PROT_READ"},
-		{PROT_WRITE, "PROT_WRITE"},
-		{PROT_EXEC, "PROT_EXEC"},
-	}};
-	return join_flags(prot, names, "PROT_NONE");
+	return sys::mmap_prot(prot);
 }
 
 std::string map_flags_string(int flags)
 {
-	static constexpr std::array<std::pair<int, const char *>, 4> names = {{
-		{MAP_SHARED, "MAP_SHARED"},
-		{MAP_PRIVATE, "MAP_PRIVATE"},
-		{MAP_FIXED, "MAP_FIXED"},
-		{MAP_POPULATE, "MAP_POPULATE"},
-	}};
-	return join_flags(flags, names, "0");
+	return sys::mmap_flags(flags);
 }
+
+namespace {
+
+std::string shown(const kuipc_mmap_produce &p)
+{
+	return "{count=" + std::to_string(p.count) + ", flags=" + std::to_string(p.flags) + "}";
+}
+
+std::string shown(const kuipc_mmap_checksum &c, bool out)
+{
+	return "{offset=" + std::to_string(c.offset) + ", len=" + std::to_string(c.len) +
+	       (out ? ", sum=" + hex(c.sum) : std::string()) + "}";
+}
+
+} // namespace
 
 Mapping::Mapping(int fd, size_t len, int prot, int flags, off_t offset)
 {
-	void *addr = ::mmap(nullptr, len, prot, flags, fd, offset);
+	void *addr = sys::mmap(nullptr, len, prot, flags, fd, offset);
 	if (addr == MAP_FAILED)
 		throw_errno("mmap " + std::to_string(len) + " bytes at " +
 			    std::to_string(offset));
@@ -196,13 +166,13 @@ Mapping &Mapping::operator=(Mapping &&other) noexcept
 void Mapping::reset() noexcept
 {
 	if (addr_ != nullptr)
-		::munmap(addr_, len_);
+		(void)sys::munmap(addr_, len_);
 	addr_ = nullptr;
 	len_ = 0;
 }
 
 Device::Device(std::string path, int flags)
-	: path_(std::move(path)), fd_(::open(path_.c_str(), flags | O_CLOEXEC))
+	: path_(std::move(path)), fd_(sys::open(path_.c_str(), flags | O_CLOEXEC))
 {
 	if (!fd_)
 		throw_errno("open " + path_);
@@ -213,7 +183,8 @@ uint32_t Device::produce(uint32_t count)
 	kuipc_mmap_produce req{};
 	req.count = count;
 	for (;;) {
-		const int n = ::ioctl(fd_.get(), KUIPC_MMAP_PRODUCE, &req);
+		const int n = sys::ioctl(fd_.get(), KUIPC_MMAP_PRODUCE, "KUIPC_MMAP_PRODUCE", &req,
+					 [](const auto &r) { return shown(r); });
 		if (n >= 0)
 			return static_cast<uint32_t>(n);
 		if (errno != EINTR)
@@ -237,7 +208,8 @@ uint64_t Device::checksum(uint32_t offset, uint32_t len) const
 	kuipc_mmap_checksum cs{};
 	cs.offset = offset;
 	cs.len = len;
-	while (::ioctl(fd_.get(), KUIPC_MMAP_CHECKSUM, &cs) != 0) {
+	while (sys::ioctl(fd_.get(), KUIPC_MMAP_CHECKSUM, "KUIPC_MMAP_CHECKSUM", &cs,
+			  [](const auto &c, bool out) { return shown(c, out); }) != 0) {
 		if (errno != EINTR)
 			throw_errno("ioctl KUIPC_MMAP_CHECKSUM " + path_);
 	}
@@ -246,7 +218,7 @@ uint64_t Device::checksum(uint32_t offset, uint32_t len) const
 
 void Device::reset()
 {
-	while (::ioctl(fd_.get(), KUIPC_MMAP_RESET, nullptr) != 0) {
+	while (sys::ioctl(fd_.get(), KUIPC_MMAP_RESET, "KUIPC_MMAP_RESET") != 0) {
 		if (errno != EINTR)
 			throw_errno("ioctl KUIPC_MMAP_RESET " + path_);
 	}
@@ -256,7 +228,7 @@ short Device::poll(short events, int timeout_ms) const
 {
 	pollfd pfd{fd_.get(), events, 0};
 	for (;;) {
-		const int n = ::poll(&pfd, 1, timeout_ms);
+		const int n = sys::poll(&pfd, 1, timeout_ms);
 		if (n > 0)
 			return pfd.revents;
 		if (n == 0)
