@@ -193,7 +193,7 @@ TEST_CASE("udp: a STATS request is padded with zeros to the size of its reply",
 TEST_CASE("udp: describe shows header fields and a printable payload", "[udp][host]")
 {
 	CHECK(kuipc::udp::describe(kuipc::udp::encode_request(
-		      KUIPC_UDP_OP_ECHO, 7, "hi\n")) == "{ECHO seq=7 len=3} \"hi\\x0a\"");
+		      KUIPC_UDP_OP_ECHO, 7, "hi\n")) == "{ECHO seq=7 len=3} \"hi\\n\"");
 	CHECK(kuipc::udp::describe(reply_bytes(KUIPC_UDP_OP_STATS, 22, 8, "")) ==
 	      "{STATS|REPLY seq=8 status=22 len=0}");
 	CHECK(kuipc::udp::describe("ab") == "<2 bytes> \"ab\"");
