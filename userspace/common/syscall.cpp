@@ -26,12 +26,13 @@ namespace detail {
 
 std::atomic<Sink> sink{nullptr};
 std::atomic<std::size_t> shown_max{string_max};
+thread_local int untraced = 0;
 
 void emit(const std::string &call, long ret, int err, std::string_view tail,
 	  std::string_view shown) noexcept
 {
 	const Sink s = sink.load(std::memory_order_relaxed);
-	if (s == nullptr)
+	if (s == nullptr || untraced != 0)
 		return;
 	try {
 		s(call + (shown.empty() ? result(ret, err) : " = " + std::string(shown)) +
@@ -67,6 +68,45 @@ auto traced(Call &&call, Line &&line)
 	detail::emit(line(), static_cast<long>(ret), err);
 	errno = err;
 	return ret;
+}
+
+/* Bytes of the valid UTF-8 sequence of two or more bytes at s, else 0. */
+std::size_t utf8_sequence(std::string_view s)
+{
+	const auto b = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+	struct Lead {
+		unsigned char mask, value;
+		size_t n;
+		uint32_t min;
+	};
+	static constexpr std::array<Lead, 3> leads = {{
+		{0xe0, 0xc0, 2, 0x80},
+		{0xf0, 0xe0, 3, 0x800},
+		{0xf8, 0xf0, 4, 0x10000},
+	}};
+	size_t n = 0;
+	uint32_t min = 0;
+	uint32_t cp = 0;
+	for (const Lead &l : leads) {
+		if ((b(0) & l.mask) == l.value) {
+			n = l.n;
+			min = l.min;
+			cp = b(0) & static_cast<unsigned char>(~l.mask);
+			break;
+		}
+	}
+	if (n == 0)
+		return 0;
+	if (s.size() < n)
+		return 0;
+	for (size_t i = 1; i < n; ++i) {
+		if ((b(i) & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (b(i) & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
 }
 
 std::string str(int v)
@@ -174,8 +214,16 @@ std::string escape(std::string_view bytes, std::size_t max)
 {
 	static constexpr std::string_view digits = "0123456789abcdef";
 	std::string out;
-	for (const char ch : bytes.substr(0, max)) {
+	const std::string_view shown = bytes.substr(0, max);
+	for (std::size_t i = 0; i < shown.size(); ++i) {
+		const char ch = shown[i];
 		const auto c = static_cast<unsigned char>(ch);
+		const std::size_t n = c >= 0x80 ? utf8_sequence(shown.substr(i)) : 0;
+		if (n != 0) {
+			out += shown.substr(i, n);
+			i += n - 1;
+			continue;
+		}
 		switch (c) {
 		case '\n':
 			out += "\\n";

@@ -40,6 +40,7 @@ using Sink = void (*)(const std::string &line);
 namespace detail {
 extern std::atomic<Sink> sink;
 extern std::atomic<std::size_t> shown_max;
+extern thread_local int untraced;
 /*
  * Hand "call = result tail" to the sink; never throws. shown, when not
  * empty, stands for the result (an address).
@@ -57,8 +58,22 @@ void trace_to(Sink sink, std::size_t max = 32) noexcept;
 
 [[nodiscard]] inline bool tracing() noexcept
 {
-	return detail::sink.load(std::memory_order_relaxed) != nullptr;
+	return detail::sink.load(std::memory_order_relaxed) != nullptr && detail::untraced == 0;
 }
+
+/*
+ * No tracing on this thread while it lives: for a loop that polls, whose
+ * hundred identical lines would tell nothing.
+ */
+class Untraced {
+public:
+	Untraced() noexcept { ++detail::untraced; }
+	~Untraced() { --detail::untraced; }
+	Untraced(const Untraced &) = delete;
+	Untraced &operator=(const Untraced &) = delete;
+	Untraced(Untraced &&) = delete;
+	Untraced &operator=(Untraced &&) = delete;
+};
 
 /* ---- formatting, the one home of strace's notation ------------------- */
 
@@ -67,9 +82,9 @@ inline constexpr std::size_t string_max = 32;
 inline constexpr std::size_t no_limit = std::numeric_limits<std::size_t>::max();
 
 /*
- * Bytes as the body of a C string literal: printable ASCII as is, \n \t
- * \r \\ \" escaped, anything else \xNN (strace -x). Cut after max bytes,
- * "..." appended.
+ * Bytes as the body of a C string literal: printable ASCII and valid UTF-8
+ * as they are, \n \t \r \\ \" escaped, anything else \xNN (strace -x).
+ * Cut after max bytes, "..." appended.
  */
 [[nodiscard]] std::string escape(std::string_view bytes, std::size_t max = no_limit);
 

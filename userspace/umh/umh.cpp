@@ -2,6 +2,8 @@
 #include "umh.hpp"
 
 #include "error.hpp"
+#include "file.hpp"
+#include "syscall.hpp"
 
 #include <sys/ioctl.h>
 #include <sys/wait.h>
@@ -23,51 +25,7 @@ constexpr std::array<std::pair<Mode, std::string_view>, 3> mode_names = {{
 	{Mode::hang, KUIPC_UMH_MODE_HANG_NAME},
 }};
 
-std::string hex(unsigned long v)
-{
-	std::array<char, 24> buf{};
-	std::snprintf(buf.data(), buf.size(), "%#lx", v);
-	return buf.data();
-}
-
-/* Bytes of the valid UTF-8 sequence of two or more bytes at s, else 0. */
-size_t utf8_sequence(std::string_view s)
-{
-	const auto b = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
-	struct Lead {
-		unsigned char mask, value;
-		size_t n;
-		uint32_t min;
-	};
-	static constexpr std::array<Lead, 3> leads = {{
-		{0xe0, 0xc0, 2, 0x80},
-		{0xf0, 0xe0, 3, 0x800},
-		{0xf8, 0xf0, 4, 0x10000},
-	}};
-	size_t n = 0;
-	uint32_t min = 0;
-	uint32_t cp = 0;
-	for (const Lead &l : leads) {
-		if ((b(0) & l.mask) == l.value) {
-			n = l.n;
-			min = l.min;
-			cp = b(0) & static_cast<unsigned char>(~l.mask);
-			break;
-		}
-	}
-	if (n == 0)
-		return 0;
-	if (s.size() < n)
-		return 0;
-	for (size_t i = 1; i < n; ++i) {
-		if ((b(i) & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (b(i) & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
+using sys::hex;
 
 } // namespace
 
@@ -175,51 +133,6 @@ std::string format_report(uint64_t id, std::string_view output)
 	return s;
 }
 
-std::string quote(std::string_view text, size_t max)
-{
-	std::string s = "\"";
-	const std::string_view shown = text.substr(0, max);
-	for (size_t i = 0; i < shown.size();) {
-		const char c = shown[i];
-		const auto u = static_cast<unsigned char>(c);
-		if (u >= 0x80) {
-			const size_t n = utf8_sequence(shown.substr(i));
-			if (n != 0) {
-				s += shown.substr(i, n);
-				i += n;
-				continue;
-			}
-		}
-		switch (c) {
-		case '"':
-			s += "\\\"";
-			break;
-		case '\\':
-			s += "\\\\";
-			break;
-		case '\n':
-			s += "\\n";
-			break;
-		case '\t':
-			s += "\\t";
-			break;
-		default:
-			if (u < 0x20 || u >= 0x7f) {
-				std::array<char, 8> buf{};
-				std::snprintf(buf.data(), buf.size(), "\\%o", u);
-				s += buf.data();
-			} else {
-				s += c;
-			}
-		}
-		++i;
-	}
-	s += '"';
-	if (text.size() > max)
-		s += "...";
-	return s;
-}
-
 std::string to_string(const kuipc_umh_request &req, std::string_view arg)
 {
 	std::string mode = std::to_string(req.mode);
@@ -230,7 +143,7 @@ std::string to_string(const kuipc_umh_request &req, std::string_view arg)
 	return "{size=" + std::to_string(req.size) + ", mode=" + mode +
 	       ", exit_code=" + std::to_string(req.exit_code) +
 	       ", timeout_ms=" + std::to_string(req.timeout_ms) +
-	       ", arg=" + quote(arg) + ", arg_len=" + std::to_string(req.arg_len) +
+	       ", arg=" + quote(arg, 64) + ", arg_len=" + std::to_string(req.arg_len) +
 	       "}";
 }
 
@@ -239,7 +152,7 @@ std::string to_string(const Result &res)
 	return "{id=" + std::to_string(res.id) + ", status=" +
 	       hex(static_cast<unsigned int>(res.status)) + " (" +
 	       describe_status(res.status) + "), flags=" + flag_names(res.flags) +
-	       ", output=" + quote(res.output) + "}";
+	       ", output=" + quote(res.output, 64) + "}";
 }
 
 std::string to_string(const Stats &st)
@@ -268,24 +181,39 @@ std::string ioctl_name(unsigned long cmd)
 
 std::string helper_path()
 {
-	Fd fd(::open(KUIPC_UMH_HELPER_PARAM, O_RDONLY | O_CLOEXEC));
-	if (!fd)
-		throw_errno(std::string("open ") + KUIPC_UMH_HELPER_PARAM);
-	std::array<char, KUIPC_UMH_HELPER_PATH_MAX + 1> buf{};
-	ssize_t n = 0;
-	do {
-		n = ::read(fd.get(), buf.data(), buf.size());
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		throw_errno(std::string("read ") + KUIPC_UMH_HELPER_PARAM);
-	std::string s(buf.data(), static_cast<size_t>(n));
+	std::string s = file::read_all(KUIPC_UMH_HELPER_PARAM);
 	if (!s.empty() && s.back() == '\n')
 		s.pop_back();
 	return s;
 }
 
+namespace {
+
+/* The request going in (its argument followed), the result coming out. */
+std::string shown(const kuipc_umh_request &req, bool out)
+{
+	if (!out) {
+		// NOLINTNEXTLINE(performance-no-int-to-ptr): arg_ptr is our own buffer
+		const auto *arg = reinterpret_cast<const char *>(static_cast<uintptr_t>(req.arg_ptr));
+		return to_string(req, std::string_view(arg, arg != nullptr ? req.arg_len : 0));
+	}
+	Result res;
+	res.id = req.id;
+	res.status = req.status;
+	res.flags = req.flags;
+	res.output.assign(req.output, std::min<size_t>(req.output_len, sizeof(req.output)));
+	return to_string(res);
+}
+
+std::string shown(const Stats &st, bool out)
+{
+	return out ? to_string(st) : "{size=" + std::to_string(st.size) + "}";
+}
+
+} // namespace
+
 Device::Device(std::string path, int flags)
-	: path_(std::move(path)), fd_(::open(path_.c_str(), flags | O_CLOEXEC))
+	: path_(std::move(path)), fd_(sys::open(path_.c_str(), flags | O_CLOEXEC))
 {
 	if (!fd_)
 		throw_errno("open " + path_);
@@ -304,7 +232,8 @@ Result Device::trigger(kuipc_umh_request &req) const
 	 * Not retried on EINTR: the wait in the module ends only on a fatal
 	 * signal, and a retry would run the helper a second time.
 	 */
-	if (::ioctl(fd_.get(), KUIPC_UMH_TRIGGER, &req) != 0)
+	if (sys::ioctl(fd_.get(), KUIPC_UMH_TRIGGER, "KUIPC_UMH_TRIGGER", &req,
+		       [](const auto &r, bool out) { return shown(r, out); }) != 0)
 		throw_errno("ioctl KUIPC_UMH_TRIGGER " + path_);
 	Result res;
 	res.id = req.id;
@@ -320,7 +249,8 @@ Stats Device::stats() const
 	Stats st{};
 	st.size = sizeof(st);
 	for (;;) {
-		if (::ioctl(fd_.get(), KUIPC_UMH_GET_STATS, &st) == 0)
+		if (sys::ioctl(fd_.get(), KUIPC_UMH_GET_STATS, "KUIPC_UMH_GET_STATS", &st,
+			       [](const auto &v, bool out) { return shown(v, out); }) == 0)
 			return st;
 		if (errno != EINTR)
 			throw_errno("ioctl KUIPC_UMH_GET_STATS " + path_);
@@ -331,7 +261,7 @@ void Device::report(uint64_t id, std::string_view output) const
 {
 	const std::string rep = format_report(id, output);
 	for (;;) {
-		const ssize_t n = ::write(fd_.get(), rep.data(), rep.size());
+		const ssize_t n = sys::write(fd_.get(), rep.data(), rep.size());
 		if (n >= 0) {
 			if (static_cast<size_t>(n) != rep.size())
 				throw_err(EIO, "short report write " + path_);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "fd.hpp"
+#include "syscall.hpp"
 
 #include <kuipc/umh.h>
 
@@ -71,11 +72,8 @@ struct Result {
 [[nodiscard]] std::string to_string(const Stats &st);
 /* "KUIPC_UMH_TRIGGER" for this device's commands, else "0x...". */
 [[nodiscard]] std::string ioctl_name(unsigned long cmd);
-/*
- * A C string literal of text, cut after max bytes: quotes, backslashes
- * and control bytes escaped, UTF-8 kept as it is.
- */
-[[nodiscard]] std::string quote(std::string_view text, size_t max = 64);
+/* A C string literal of text, UTF-8 kept as it is (one home: kuipc::sys). */
+using sys::quote;
 
 /* The helper path the loaded module runs (its read-only parameter). */
 [[nodiscard]] std::string helper_path();
