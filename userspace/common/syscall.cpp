@@ -182,15 +182,6 @@ std::string protocol_name(int domain, int protocol)
 	return str(protocol);
 }
 
-std::string msg_flags(int flags)
-{
-	return flag_names(static_cast<unsigned>(flags), {{MSG_DONTWAIT, "MSG_DONTWAIT"},
-							  {MSG_PEEK, "MSG_PEEK"},
-							  {MSG_TRUNC, "MSG_TRUNC"},
-							  {MSG_WAITALL, "MSG_WAITALL"},
-							  {MSG_NOSIGNAL, "MSG_NOSIGNAL"}});
-}
-
 std::string pointer(const void *p)
 {
 	return hex(reinterpret_cast<std::uintptr_t>(p));
@@ -360,6 +351,15 @@ std::string mmap_flags(int flags)
 					    {MAP_LOCKED, "MAP_LOCKED"},
 					    {MAP_NORESERVE, "MAP_NORESERVE"}});
 	return s;
+}
+
+std::string msg_flags(int flags)
+{
+	return flag_names(static_cast<unsigned>(flags), {{MSG_DONTWAIT, "MSG_DONTWAIT"},
+							  {MSG_PEEK, "MSG_PEEK"},
+							  {MSG_TRUNC, "MSG_TRUNC"},
+							  {MSG_WAITALL, "MSG_WAITALL"},
+							  {MSG_NOSIGNAL, "MSG_NOSIGNAL"}});
 }
 
 std::string eventfd_flags(int flags)
@@ -719,18 +719,8 @@ ssize_t recv(int fd, void *buf, std::size_t len, int flags)
 ssize_t recvfrom(int fd, void *buf, std::size_t len, int flags, struct sockaddr *addr,
 		 socklen_t *addrlen)
 {
-	if (!tracing())
-		return ::recvfrom(fd, buf, len, flags, addr, addrlen);
-	const ssize_t ret = ::recvfrom(fd, buf, len, flags, addr, addrlen);
-	const int err = errno;
-	detail::emit("recvfrom(" + str(fd) + ", " + got(buf, ret) + ", " + std::to_string(len) + ", " +
-			     msg_flags(flags) + ", " +
-			     (ret >= 0 && addr != nullptr && addrlen != nullptr ? sockaddr(addr, *addrlen)
-										: std::string("NULL")) +
-			     ", " + (addrlen != nullptr ? "[" + std::to_string(*addrlen) + "]" : "NULL") + ")",
-		     ret, err);
-	errno = err;
-	return ret;
+	return recvfrom(fd, buf, len, flags, addr, addrlen,
+			[&](std::size_t n) { return got(buf, static_cast<ssize_t>(n)); });
 }
 
 } // namespace kuipc::sys

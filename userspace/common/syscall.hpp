@@ -119,6 +119,9 @@ struct Flag {
 /* "POLLIN|POLLOUT" */
 [[nodiscard]] std::string poll_events(short events);
 
+/* "MSG_DONTWAIT|MSG_TRUNC", "0" */
+[[nodiscard]] std::string msg_flags(int flags);
+
 /* "EFD_CLOEXEC|EFD_NONBLOCK|EFD_SEMAPHORE" */
 [[nodiscard]] std::string eventfd_flags(int flags);
 
@@ -290,6 +293,26 @@ ssize_t recv(int fd, void *buf, std::size_t len, int flags, Show &&show)
 			     std::to_string(len) + ", " +
 			     (flags == 0 ? std::string("0") : hex(static_cast<unsigned>(flags))) +
 			     ", NULL, NULL)",
+		     ret, err);
+	errno = err;
+	return ret;
+}
+
+/* recvfrom(2) of a binary message: show(ret) describes it. */
+template <typename Show>
+ssize_t recvfrom(int fd, void *buf, std::size_t len, int flags, struct sockaddr *addr,
+		 socklen_t *addrlen, Show &&show)
+{
+	if (!tracing())
+		return ::recvfrom(fd, buf, len, flags, addr, addrlen);
+	const ssize_t ret = ::recvfrom(fd, buf, len, flags, addr, addrlen);
+	const int err = errno;
+	detail::emit("recvfrom(" + std::to_string(fd) + ", " +
+			     (ret > 0 ? show(static_cast<std::size_t>(ret)) : std::string("buf")) + ", " +
+			     std::to_string(len) + ", " + msg_flags(flags) + ", " +
+			     (ret >= 0 && addr != nullptr && addrlen != nullptr ? sockaddr(addr, *addrlen)
+										: std::string("NULL")) +
+			     ", " + (addrlen != nullptr ? "[" + std::to_string(*addrlen) + "]" : "NULL") + ")",
 		     ret, err);
 	errno = err;
 	return ret;

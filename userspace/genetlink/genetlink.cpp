@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "genetlink.hpp"
 
+#include "syscall.hpp"
+#include "wire.hpp"
+
 #include <linux/netlink.h>
 #include <netlink/attr.h>
 #include <netlink/genl/ctrl.h>
@@ -83,17 +86,16 @@ SockPtr connect_generic()
 	SockPtr sk(nl_socket_alloc());
 	if (!sk)
 		throw_err(ENOMEM, "nl_socket_alloc");
-	const int rc = genl_connect(sk.get());
-	if (rc < 0)
-		throw_nle(rc, "socket(AF_NETLINK, NETLINK_GENERIC)");
+	wire::open_socket(sk.get());
 	/*
 	 * Ask for the extended ACK (the kernel's error text and the offending
 	 * attribute) and for errors without a copy of our request.
 	 */
 	const int on = 1;
 	for (const int opt : {NETLINK_EXT_ACK, NETLINK_CAP_ACK}) {
-		if (::setsockopt(nl_socket_get_fd(sk.get()), SOL_NETLINK, opt,
-				 &on, sizeof(on)) != 0)
+		if (sys::setsockopt(nl_socket_get_fd(sk.get()), SOL_NETLINK, opt, &on, sizeof(on),
+				    "SOL_NETLINK",
+				    opt == NETLINK_EXT_ACK ? "NETLINK_EXT_ACK" : "NETLINK_CAP_ACK") != 0)
 			throw_errno("setsockopt(SOL_NETLINK)");
 	}
 	return sk;
@@ -238,23 +240,13 @@ CbPtr make_callbacks(Txn &t)
 	nl_cb_set(cb.get(), NL_CB_ACK, NL_CB_CUSTOM, on_end, &t);
 	nl_cb_set(cb.get(), NL_CB_FINISH, NL_CB_CUSTOM, on_end, &t);
 	nl_cb_err(cb.get(), NL_CB_CUSTOM, on_error, &t);
+	wire::trace_receive(cb.get());
 	return cb;
 }
 
-const char *cmd_name(uint8_t cmd)
+std::string cmd_name(uint8_t cmd)
 {
-	switch (cmd) {
-	case KUIPC_GENETLINK_CMD_ECHO:
-		return "ECHO";
-	case KUIPC_GENETLINK_CMD_GET:
-		return "GET";
-	case KUIPC_GENETLINK_CMD_SET:
-		return "SET";
-	case KUIPC_GENETLINK_CMD_DUMP:
-		return "DUMP";
-	default:
-		return "command";
-	}
+	return wire::cmd_name(cmd);
 }
 
 } // namespace
@@ -413,7 +405,7 @@ void Client::request(uint8_t cmd, int flags, const AttrWriter &put_attrs,
 		     const ReplyHandler &on_reply, DumpStats *stats)
 {
 	send(cmd, flags, put_attrs);
-	receive(cmd_name(cmd), on_reply, stats);
+	receive(cmd_name(cmd).c_str(), on_reply, stats);
 }
 
 std::string Client::echo(std::string_view text)
@@ -532,15 +524,16 @@ int accept_any_seq(nl_msg * /*msg*/, void * /*arg*/)
 
 Subscriber::Subscriber() : sock_(connect_generic())
 {
-	/* Room for bursts: libnl's default receive buffer is only 32 KiB. */
-	int rc = nl_socket_set_buffer_size(sock_.get(), 1 << 20, 0);
-	if (rc < 0)
-		throw_nle(rc, "setsockopt(SO_RCVBUF)");
+	/* Room for bursts of notifications. */
+	const int size = 1 << 20;
+	if (sys::setsockopt(fd(), SOL_SOCKET, SO_RCVBUF, &size, sizeof(size), "SOL_SOCKET",
+			    "SO_RCVBUF") != 0)
+		throw_errno("setsockopt(SO_RCVBUF)");
 	family_ = resolve_family(sock_.get());
 	const int grp = resolve_group(sock_.get());
-	rc = nl_socket_add_membership(sock_.get(), grp);
-	if (rc < 0)
-		throw_nle(rc, "setsockopt(NETLINK_ADD_MEMBERSHIP)");
+	if (sys::setsockopt(fd(), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp),
+			    "SOL_NETLINK", "NETLINK_ADD_MEMBERSHIP") != 0)
+		throw_errno("setsockopt(NETLINK_ADD_MEMBERSHIP)");
 }
 
 int Subscriber::fd() const noexcept
@@ -557,7 +550,7 @@ std::optional<Notification> Subscriber::wait(int timeout_ms)
 					  deadline - Clock::now())
 					  .count();
 		pollfd pfd{fd(), POLLIN, 0};
-		const int pr = ::poll(&pfd, 1, static_cast<int>(left > 0 ? left : 0));
+		const int pr = sys::poll(&pfd, 1, static_cast<int>(left > 0 ? left : 0));
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr < 0)
@@ -574,6 +567,7 @@ std::optional<Notification> Subscriber::wait(int timeout_ms)
 		nl_cb_set(cb.get(), NL_CB_VALID, NL_CB_CUSTOM, on_notification, &ctx);
 		/* Notifications answer nothing we sent: no sequence check. */
 		nl_cb_set(cb.get(), NL_CB_SEQ_CHECK, NL_CB_CUSTOM, accept_any_seq, nullptr);
+		wire::trace_receive(cb.get());
 		errno = 0;
 		const int rc = nl_recvmsgs(sock_.get(), cb.get());
 		/*

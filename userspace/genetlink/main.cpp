@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 // kuipc-genetlink: command line client of kuipc_genetlink.ko.
 #include "genetlink.hpp"
+#include "cli.hpp"
 #include "demo.hpp"
+#include "syscall.hpp"
 
 #include <charconv>
 #include <cstdio>
-#include <cstring>
 #include <iostream>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,108 +43,59 @@ uint32_t parse_u32(std::string_view s, const char *what)
 	return v;
 }
 
-/* One narrated step, after the kernel log lines it caused (demo.hpp). */
-void say(const std::string &line)
-{
-	kuipc::demo::step(line);
-}
-
 std::string quoted(std::string_view s)
 {
-	return "\"" + std::string(s) + "\"";
-}
-
-std::string value_str(const gn::Value &v)
-{
-	return "{VALUE " + std::to_string(v.value) + ", GENERATION " +
-	       std::to_string(v.generation) + "}";
-}
-
-std::string refusal(const gn::NetlinkError &e)
-{
-	return "-1 " + std::string(strerrorname_np(e.err()) != nullptr
-					   ? strerrorname_np(e.err())
-					   : "?") +
-	       " (" + std::strerror(e.err()) + "), extack " + quoted(e.extack());
+	return kuipc::sys::quote(s, 64);
 }
 
 int demo()
 {
-	kuipc::demo::begin();
+	namespace demo = kuipc::demo;
+	demo::begin(64);
+	demo::note("a socket for requests; libnl asks nlctrl for the ids of the family "
+		   "and of its group");
 	gn::Client c;
-	const std::string fd = std::to_string(c.fd());
-	say("socket(AF_NETLINK, SOCK_RAW, NETLINK_GENERIC) = " + fd +
-	    "; nlctrl GETFAMILY " + quoted(KUIPC_GENETLINK_FAMILY_NAME) + " = id " +
-	    std::to_string(c.family_id()) + ", group " +
-	    quoted(KUIPC_GENETLINK_MCGRP_EVENTS) + " = " +
-	    std::to_string(c.events_group()));
-
+	demo::note("family " + quoted(KUIPC_GENETLINK_FAMILY_NAME) + " = id " +
+		   std::to_string(c.family_id()) + ", group " +
+		   quoted(KUIPC_GENETLINK_MCGRP_EVENTS) + " = " + std::to_string(c.events_group()) +
+		   "; a second socket subscribes to the group");
 	gn::Subscriber sub;
-	const std::string sfd = std::to_string(sub.fd());
-	say("socket(AF_NETLINK, SOCK_RAW, NETLINK_GENERIC) = " + sfd +
-	    "; setsockopt(" + sfd + ", SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, " +
-	    std::to_string(c.events_group()) + ") = 0");
 
 	const std::string text = "hello, kernel";
-	const std::string back = c.echo(text);
-	say("sendmsg(" + fd + ", ECHO {STRING " + quoted(text) + "}) ; recvmsg(" +
-	    fd + ") = ECHO {STRING " + quoted(back) + "}");
-
+	if (c.echo(text) != text)
+		kuipc::throw_err(EPROTO, "ECHO came back different");
 	const gn::Value before = c.get();
-	say("sendmsg(" + fd + ", GET {}) ; recvmsg(" + fd + ") = GET " +
-	    value_str(before));
-
 	const uint32_t next = before.value == 42 ? 43 : 42;
 	c.set(next);
-	say("sendmsg(" + fd + ", SET {VALUE " + std::to_string(next) +
-	    "}) ; recvmsg(" + fd + ") = ACK 0");
-
 	const auto ntf = sub.wait(5000);
 	if (!ntf)
 		kuipc::throw_err(ETIMEDOUT, "no VALUE_NTF within 5 s");
-	say("recvmsg(" + sfd + ") = VALUE_NTF " + value_str(ntf->value) +
-	    " from port " + std::to_string(ntf->setter_port));
+	demo::note("the notification names the SET's socket: port " +
+		   std::to_string(ntf->setter_port) + (ntf->setter_port == c.port() ? " (ours)" : ""));
 
-	try {
-		c.request(KUIPC_GENETLINK_CMD_SET, 0, {}, {});
-		kuipc::throw_err(EPROTO, "SET without a value was accepted");
-	} catch (const gn::NetlinkError &e) {
-		say("sendmsg(" + fd + ", SET {}) ; recvmsg(" + fd + ") = " + refusal(e));
-	}
-	try {
-		c.set(KUIPC_GENETLINK_VALUE_MAX + 1);
-		kuipc::throw_err(EPROTO, "SET out of range was accepted");
-	} catch (const gn::NetlinkError &e) {
-		say("sendmsg(" + fd + ", SET {VALUE " +
-		    std::to_string(KUIPC_GENETLINK_VALUE_MAX + 1) + "}) ; recvmsg(" + fd +
-		    ") = " + refusal(e));
-	}
+	demo::note("what the module refuses: the kernel says why in an extended ACK");
+	demo::refused(EINVAL, [&] { c.request(KUIPC_GENETLINK_CMD_SET, 0, {}, {}); });
+	demo::refused(ERANGE, [&] { c.set(KUIPC_GENETLINK_VALUE_MAX + 1); });
 
 	gn::DumpStats st;
 	const auto entries = c.dump(&st);
-	say("sendmsg(" + fd + ", DUMP NLM_F_DUMP) ; recvmsg(" + fd + ") ... = " +
-	    std::to_string(entries.size()) + " entries in " +
-	    std::to_string(st.messages) + " messages, " + std::to_string(st.bytes) +
-	    " bytes, then NLMSG_DONE; first " +
-	    (entries.empty() ? "-" : quoted(entries.front().name)) + ", last " +
-	    (entries.empty() ? "-" : quoted(entries.back().name)));
+	demo::note(std::to_string(entries.size()) + " entries in " + std::to_string(st.messages) +
+		   " messages, " + std::to_string(st.bytes) + " bytes, then NLMSG_DONE; first " +
+		   (entries.empty() ? "-" : quoted(entries.front().name)) + ", last " +
+		   (entries.empty() ? "-" : quoted(entries.back().name)));
 
 	c.set(before.value);
-	say("sendmsg(" + fd + ", SET {VALUE " + std::to_string(before.value) +
-	    "}) ; recvmsg(" + fd + ") = ACK 0 (value restored)");
-	say("close(" + sfd + ") = 0 ; close(" + fd + ") = 0");
-	kuipc::demo::end();
+	demo::note("value restored");
+	demo::end();
 	return 0;
 }
 
-int run(const std::vector<std::string_view> &args)
+int run(const std::vector<std::string> &args)
 {
-	if (args.empty()) {
-		usage(stderr);
-		return 2;
-	}
-	const std::string_view cmd = args[0];
-	if (cmd == "help" || cmd == "-h" || cmd == "--help") {
+	if (args.empty())
+		throw kuipc::cli::Usage("no command");
+	const std::string &cmd = args[0];
+	if (cmd == "help") {
 		usage(stdout);
 		return 0;
 	}
@@ -197,24 +148,12 @@ int run(const std::vector<std::string_view> &args)
 		}
 		return 0;
 	}
-	usage(stderr);
-	return 2;
+	throw kuipc::cli::Usage("bad command or arguments: " + cmd);
 }
 
 } // namespace
 
 int main(int argc, char **argv)
 {
-	const std::span<char *> all(argv, static_cast<size_t>(argc));
-	const std::vector<std::string_view> args(all.begin() + 1, all.end());
-	try {
-		return run(args);
-	} catch (const kuipc::Error &e) {
-		std::cout.flush();
-		std::fprintf(stderr, "%s: %s (errno %d)\n", kProg, e.what(), e.err());
-	} catch (const std::exception &e) {
-		std::cout.flush();
-		std::fprintf(stderr, "%s: %s\n", kProg, e.what());
-	}
-	return 1;
+	return kuipc::cli::main(argc, argv, {kProg, usage, run});
 }
