@@ -43,11 +43,6 @@ uint32_t parse_u32(std::string_view s, const char *what)
 	return v;
 }
 
-std::string quoted(std::string_view s)
-{
-	return kuipc::sys::quote(s, 64);
-}
-
 int demo()
 {
 	namespace demo = kuipc::demo;
@@ -55,9 +50,9 @@ int demo()
 	demo::note("a socket for requests; libnl asks nlctrl for the ids of the family "
 		   "and of its group");
 	gn::Client c;
-	demo::note("family " + quoted(KUIPC_GENETLINK_FAMILY_NAME) + " = id " +
+	demo::note("family " + kuipc::sys::quote(KUIPC_GENETLINK_FAMILY_NAME) + " = id " +
 		   std::to_string(c.family_id()) + ", group " +
-		   quoted(KUIPC_GENETLINK_MCGRP_EVENTS) + " = " + std::to_string(c.events_group()) +
+		   kuipc::sys::quote(KUIPC_GENETLINK_MCGRP_EVENTS) + " = " + std::to_string(c.events_group()) +
 		   "; a second socket subscribes to the group");
 	gn::Subscriber sub;
 
@@ -81,8 +76,8 @@ int demo()
 	const auto entries = c.dump(&st);
 	demo::note(std::to_string(entries.size()) + " entries in " + std::to_string(st.messages) +
 		   " messages, " + std::to_string(st.bytes) + " bytes, then NLMSG_DONE; first " +
-		   (entries.empty() ? "-" : quoted(entries.front().name)) + ", last " +
-		   (entries.empty() ? "-" : quoted(entries.back().name)));
+		   (entries.empty() ? "-" : kuipc::sys::quote(entries.front().name)) + ", last " +
+		   (entries.empty() ? "-" : kuipc::sys::quote(entries.back().name)));
 
 	c.set(before.value);
 	demo::note("value restored");
