@@ -56,8 +56,6 @@ uint32_t parse_u32(std::string_view s)
 	return v;
 }
 
-using Clock = std::chrono::steady_clock;
-
 /* poll() for POLLIN|POLLOUT without waiting. */
 void show_poll(const cd::Device &dev)
 {
@@ -94,14 +92,15 @@ int demo(const std::string &path)
 	show_poll(dev);
 
 	const std::string msg = "hello from user space";
-	auto t0 = Clock::now();
+	kuipc::demo::Stopwatch sw;
+	sw.start();
 	(void)dev.write(msg);
-	auto rtt = Clock::now() - t0;
+	sw.stop();
 	show_poll(dev);
 
-	t0 = Clock::now();
+	sw.start();
 	const std::string got = dev.read_string(KUIPC_CHARDEV_CAPACITY_MAX);
-	rtt += Clock::now() - t0;
+	sw.stop();
 	if (got != msg)
 		throw kuipc::Error(EIO, "read back " + kuipc::sys::quote(got) +
 						", expected " + kuipc::sys::quote(msg));
@@ -114,7 +113,7 @@ int demo(const std::string &path)
 	(void)dev.config();
 	dev.reset();
 
-	const auto us = std::chrono::duration<double, std::micro>(rtt).count();
+	const double us = sw.us();
 	std::array<char, 96> line{};
 	std::snprintf(line.data(), line.size(),
 		      "round trip: write + read of %zu bytes in %.1f us",

@@ -11,7 +11,9 @@
 #pragma once
 
 #include "error.hpp"
+#include "syscall.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 
@@ -46,6 +48,32 @@ void refused(int err, Call &&call)
 	}
 	throw Error(EPROTO, "the call was expected to fail with errno " + std::to_string(err));
 }
+
+/*
+ * Times the calls of a round trip, less the time their narration took
+ * (sys::trace_overhead()): what the figure would be without a demo.
+ */
+class Stopwatch {
+public:
+	void start() noexcept
+	{
+		t0_ = std::chrono::steady_clock::now();
+		o0_ = sys::trace_overhead();
+	}
+	void stop() noexcept
+	{
+		total_ += (std::chrono::steady_clock::now() - t0_) - (sys::trace_overhead() - o0_);
+	}
+	[[nodiscard]] double us() const noexcept
+	{
+		return std::chrono::duration<double, std::micro>(total_).count();
+	}
+
+private:
+	std::chrono::steady_clock::time_point t0_{};
+	std::chrono::nanoseconds o0_{};
+	std::chrono::steady_clock::duration total_{};
+};
 
 /* Stop tracing; show the kernel lines logged after the last step. */
 void end();

@@ -27,6 +27,7 @@ namespace detail {
 std::atomic<Sink> sink{nullptr};
 std::atomic<std::size_t> shown_max{string_max};
 thread_local int untraced = 0;
+std::atomic<long long> sink_ns{0};
 
 void emit(const std::string &call, long ret, int err, std::string_view tail,
 	  std::string_view shown) noexcept
@@ -34,12 +35,17 @@ void emit(const std::string &call, long ret, int err, std::string_view tail,
 	const Sink s = sink.load(std::memory_order_relaxed);
 	if (s == nullptr || untraced != 0)
 		return;
+	const auto t0 = std::chrono::steady_clock::now();
 	try {
 		s(call + (shown.empty() ? result(ret, err) : " = " + std::string(shown)) +
 		  std::string(tail));
 	} catch (...) {
 		/* A line that cannot be printed must not change the call. */
 	}
+	sink_ns.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(
+				  std::chrono::steady_clock::now() - t0)
+				  .count(),
+			  std::memory_order_relaxed);
 }
 
 int raw_ioctl(int fd, unsigned long req, void *arg) noexcept
@@ -490,6 +496,17 @@ int rmdir(const char *path)
 
 int fcntl(int fd, int cmd, int arg)
 {
+	if (cmd == F_GETFL && tracing()) {
+		const int ret = ::fcntl(fd, cmd);
+		const int err = errno;
+		if (ret < 0)
+			detail::emit("fcntl(" + str(fd) + ", F_GETFL)", ret, err);
+		else
+			detail::emit("fcntl(" + str(fd) + ", F_GETFL)", ret, 0,
+				     " (flags " + open_flags(ret) + ")", hex(static_cast<unsigned>(ret)));
+		errno = err;
+		return ret;
+	}
 	return traced([&] { return ::fcntl(fd, cmd, arg); },
 		      [&] {
 			      if (cmd == F_GETFL)

@@ -23,6 +23,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <cstddef>
 #include <initializer_list>
@@ -41,6 +42,7 @@ namespace detail {
 extern std::atomic<Sink> sink;
 extern std::atomic<std::size_t> shown_max;
 extern thread_local int untraced;
+extern std::atomic<long long> sink_ns;
 /*
  * Hand "call = result tail" to the sink; never throws. shown, when not
  * empty, stands for the result (an address).
@@ -59,6 +61,15 @@ void trace_to(Sink sink, std::size_t max = 32) noexcept;
 [[nodiscard]] inline bool tracing() noexcept
 {
 	return detail::sink.load(std::memory_order_relaxed) != nullptr && detail::untraced == 0;
+}
+
+/*
+ * The time spent in the sink so far: a demo that times its calls takes
+ * its own narration out.
+ */
+[[nodiscard]] inline std::chrono::nanoseconds trace_overhead() noexcept
+{
+	return std::chrono::nanoseconds(detail::sink_ns.load(std::memory_order_relaxed));
 }
 
 /*
@@ -272,8 +283,7 @@ ssize_t send(int fd, const void *buf, std::size_t len, int flags, Show &&show)
 	if (!tracing())
 		return ::send(fd, buf, len, flags);
 	std::string line = "sendto(" + std::to_string(fd) + ", " + show() + ", " +
-			   std::to_string(len) + ", " + (flags == 0 ? "0" : hex(static_cast<unsigned>(flags))) +
-			   ", NULL, 0)";
+			   std::to_string(len) + ", " + msg_flags(flags) + ", NULL, 0)";
 	const ssize_t ret = ::send(fd, buf, len, flags);
 	const int err = errno;
 	detail::emit(line, ret, err);
@@ -290,9 +300,7 @@ ssize_t recv(int fd, void *buf, std::size_t len, int flags, Show &&show)
 	const int err = errno;
 	detail::emit("recvfrom(" + std::to_string(fd) + ", " +
 			     (ret > 0 ? show(static_cast<std::size_t>(ret)) : std::string("buf")) + ", " +
-			     std::to_string(len) + ", " +
-			     (flags == 0 ? std::string("0") : hex(static_cast<unsigned>(flags))) +
-			     ", NULL, NULL)",
+			     std::to_string(len) + ", " + msg_flags(flags) + ", NULL, NULL)",
 		     ret, err);
 	errno = err;
 	return ret;

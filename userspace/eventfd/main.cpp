@@ -108,8 +108,6 @@ int listen(const std::string &path, uint32_t channel, uint32_t count)
 
 /* ---- demo ------------------------------------------------------------- */
 
-using Clock = std::chrono::steady_clock;
-
 /* What the module refuses, and how. */
 void demo_refused(ke::Device &dev, uint32_t busy, int efd)
 {
@@ -127,20 +125,20 @@ void demo_refused(ke::Device &dev, uint32_t busy, int efd)
 
 /*
  * Two items through channel ch of dev, waited for with select() on both
- * eventfds; returns the time spent in the round trip's system calls.
+ * eventfds; returns the time spent in the round trip's system calls, in us.
  */
-Clock::duration demo_round_trip(ke::Device &dev, uint32_t ch, ke::EventFd &efd,
-				const std::vector<int> &both)
+double demo_round_trip(ke::Device &dev, uint32_t ch, ke::EventFd &efd,
+		       const std::vector<int> &both)
 {
 	const std::array<std::string, 2> items = {"hello", "from the kernel"};
-	Clock::duration rtt{};
-	auto t0 = Clock::now();
+	kuipc::demo::Stopwatch sw;
+	sw.start();
 	for (const std::string &text : items)
 		dev.produce(ch, text);
-	rtt += Clock::now() - t0;
+	sw.stop();
 	kuipc::demo::note("one increment per item: channel " + std::to_string(ch) +
 			  "'s eventfd counts 2, the other one 0");
-	t0 = Clock::now();
+	sw.start();
 	if (select_readable(both, 1000) != 1)
 		throw kuipc::Error(EIO, "not exactly one eventfd readable");
 	const uint64_t count = efd.read();
@@ -150,7 +148,8 @@ Clock::duration demo_round_trip(ke::Device &dev, uint32_t ch, ke::EventFd &efd,
 			throw kuipc::Error(EIO, "fetched " + kuipc::sys::quote(item.data) +
 							", expected " + kuipc::sys::quote(items.at(i)));
 	}
-	return rtt + (Clock::now() - t0);
+	sw.stop();
+	return sw.us();
 }
 
 int demo(const std::string &path)
@@ -171,7 +170,7 @@ int demo(const std::string &path)
 	demo::note("nothing produced yet: neither eventfd is readable");
 	if (select_readable(both, 0) != 0)
 		throw kuipc::Error(EIO, "an eventfd is readable before any item");
-	const Clock::duration rtt = demo_round_trip(dev, ch_b, efd_b, both);
+	const double us = demo_round_trip(dev, ch_b, efd_b, both);
 	demo::note("the channel is empty now");
 	demo::refused(EAGAIN, [&] { (void)dev.fetch(ch_b, 8); });
 	(void)dev.status(ch_b);
@@ -182,7 +181,6 @@ int demo(const std::string &path)
 		   "of channel " + std::to_string(ch_b));
 	dev.close();
 
-	const auto us = std::chrono::duration<double, std::micro>(rtt).count();
 	std::array<char, 112> line{};
 	std::snprintf(line.data(), line.size(),
 		      "round trip: 2 x produce, select, read, 2 x fetch in %.1f us", us);

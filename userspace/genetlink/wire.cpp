@@ -119,8 +119,8 @@ std::string genl_message(nlmsghdr *hdr)
 std::string message(nlmsghdr *hdr)
 {
 	const bool request = (hdr->nlmsg_flags & NLM_F_REQUEST) != 0;
-	const std::string head = nl_flags(hdr->nlmsg_flags, request) +
-				 " seq=" + std::to_string(hdr->nlmsg_seq);
+	const std::string head = (hdr->nlmsg_flags != 0 ? nl_flags(hdr->nlmsg_flags, request) + " " : "") +
+				 "seq=" + std::to_string(hdr->nlmsg_seq);
 	if (hdr->nlmsg_type == NLMSG_ERROR || hdr->nlmsg_type == NLMSG_DONE) {
 		const std::optional<Ack> ack = parse_ack(hdr);
 		std::string s = hdr->nlmsg_type == NLMSG_DONE ? "NLMSG_DONE" : "NLMSG_ERROR";

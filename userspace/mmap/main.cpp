@@ -128,8 +128,6 @@ void user_to_kernel(km::Device &dev, km::Ring &ring)
 		throw kuipc::Error(EIO, "the module summed other bytes");
 }
 
-using Clock = std::chrono::steady_clock;
-
 int demo(const std::string &path)
 {
 	kuipc::demo::begin();
@@ -141,17 +139,18 @@ int demo(const std::string &path)
 	note("control page: " + km::to_string(ring.ctrl()));
 	(void)dev.poll(POLLIN, 0);
 
-	auto t0 = Clock::now();
+	kuipc::demo::Stopwatch sw;
+	sw.start();
 	const uint32_t made = dev.produce(3);
-	auto rtt = Clock::now() - t0;
+	sw.stop();
 	(void)dev.poll(POLLIN, 0);
 
 	note("load-acquire ctrl.head = " + std::to_string(ring.head()) +
 	     ", ctrl.tail = " + std::to_string(ring.tail()) + " (memory, no system call)");
 	std::vector<km::Record> recs(made);
-	t0 = Clock::now();
+	sw.start();
 	const size_t got = ring.pop(recs);
-	rtt += Clock::now() - t0;
+	sw.stop();
 	check_records(ring, recs, got);
 	(void)dev.poll(POLLIN, 0);
 
@@ -164,7 +163,7 @@ int demo(const std::string &path)
 	     std::to_string(ring.head()));
 	mapped.reset();
 
-	const auto us = std::chrono::duration<double, std::micro>(rtt).count();
+	const double us = sw.us();
 	std::array<char, 112> line{};
 	std::snprintf(line.data(), line.size(),
 		      "round trip: produce + consume of %u records in %.1f us", made, us);

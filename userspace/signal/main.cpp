@@ -66,8 +66,6 @@ int32_t parse_value(std::string_view s)
 	}
 }
 
-using Clock = std::chrono::steady_clock;
-
 /* Read one signal for the demo, or fail the demo. */
 ks::Event demo_read(ks::SignalFd &sfd, int32_t want)
 {
@@ -110,17 +108,18 @@ int child_registers(ks::Device &dev, int signo)
 
 /*
  * The receiver's signal: two events, then three queued in order. Returns
- * the time from the first trigger to its signal read.
+ * the time from the first trigger to its signal read, in us.
  */
-Clock::duration demo_events(ks::Device &tx, ks::SignalFd &sfd)
+double demo_events(ks::Device &tx, ks::SignalFd &sfd)
 {
 	namespace demo = kuipc::demo;
 	demo::note("sender: an event is a TRIGGER ioctl or a write() "
 		   "on a file opened for writing");
-	const auto t0 = Clock::now();
+	kuipc::demo::Stopwatch sw;
+	sw.start();
 	(void)tx.trigger(42);
 	(void)demo_read(sfd, 42);
-	const auto rtt = Clock::now() - t0;
+	sw.stop();
 	tx.write_value(7);
 	(void)demo_read(sfd, 7);
 
@@ -129,7 +128,7 @@ Clock::duration demo_events(ks::Device &tx, ks::SignalFd &sfd)
 		(void)tx.trigger(v);
 	for (int32_t v = 1; v <= 3; ++v)
 		(void)demo_read(sfd, v);
-	return rtt;
+	return sw.us();
 }
 
 void demo_refused(ks::Device &rx, ks::Device &tx, int signo)
@@ -158,7 +157,7 @@ int demo(const std::string &path)
 	(void)rx.registration();
 
 	ks::Device tx(O_WRONLY, path);
-	const Clock::duration rtt = demo_events(tx, sfd);
+	const double us = demo_events(tx, sfd);
 	demo_refused(rx, tx, signo);
 
 	demo::note("a registration lives as long as its file, which "
@@ -177,7 +176,6 @@ int demo(const std::string &path)
 	(void)demo_read(sfd, 44);
 	(void)tx.stats();
 
-	const auto us = std::chrono::duration<double, std::micro>(rtt).count();
 	std::array<char, 96> line{};
 	std::snprintf(line.data(), line.size(),
 		      "round trip: trigger ioctl to signal read in %.1f us", us);

@@ -104,9 +104,10 @@ int demo(const std::string &path)
 		   path);
 
 	const std::string text = "héllo wörld 'quoted' \"double\"";
-	const auto t0 = Clock::now();
+	demo::Stopwatch sw;
+	sw.start();
 	const umh::Result echoed = dev.trigger(umh::Mode::echo, text);
-	const auto rtt = Clock::now() - t0;
+	sw.stop();
 	if (echoed.output != text || !echoed.exited() || echoed.exit_code() != 0)
 		throw kuipc::Error(EIO, "echo came back as " + umh::to_string(echoed));
 
@@ -121,7 +122,7 @@ int demo(const std::string &path)
 	demo::refused(EINVAL, [&] { (void)dev.trigger(umh::Mode::exit, "the answer", 256); });
 	(void)dev.stats();
 
-	const auto us = std::chrono::duration<double, std::micro>(rtt).count();
+	const double us = sw.us();
 	std::array<char, 96> line{};
 	std::snprintf(line.data(), line.size(),
 		      "round trip: trigger + helper run + report in %.1f us", us);
