@@ -113,8 +113,6 @@ int child_registers(ks::Device &dev, int signo)
 double demo_events(ks::Device &tx, ks::SignalFd &sfd)
 {
 	namespace demo = kuipc::demo;
-	demo::note("sender: an event is a TRIGGER ioctl or a write() "
-		   "on a file opened for writing");
 	kuipc::demo::Stopwatch sw;
 	sw.start();
 	(void)tx.trigger(42);
@@ -156,6 +154,8 @@ int demo(const std::string &path)
 	rx.register_process(signo);
 	(void)rx.registration();
 
+	demo::note("sender: an event is a TRIGGER ioctl or a write() "
+		   "on a file opened for writing");
 	ks::Device tx(O_WRONLY, path);
 	const double us = demo_events(tx, sfd);
 	demo_refused(rx, tx, signo);
