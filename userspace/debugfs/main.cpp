@@ -57,9 +57,8 @@ const char *file_path(std::string_view name)
 {
 	const auto it = files().find(name);
 	if (it == files().end())
-		kuipc::throw_err(EINVAL, "no file named \"" +
-						 std::string(name) + "\" in " +
-						 debugfs::dir_path);
+		throw kuipc::cli::Usage("no file named \"" + std::string(name) + "\" in " +
+					debugfs::dir_path);
 	return it->second;
 }
 

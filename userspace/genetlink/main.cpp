@@ -38,8 +38,7 @@ uint32_t parse_u32(std::string_view s, const char *what)
 	uint32_t v = 0;
 	const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
 	if (ec != std::errc() || end != s.data() + s.size() || s.empty())
-		kuipc::throw_err(ec == std::errc::result_out_of_range ? ERANGE : EINVAL,
-				 std::string(what) + " \"" + std::string(s) + "\"");
+		throw kuipc::cli::Usage(std::string(what) + " \"" + std::string(s) + "\"");
 	return v;
 }
 

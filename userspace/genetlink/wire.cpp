@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <optional>
 
 namespace kuipc::genetlink::wire {
@@ -26,7 +27,7 @@ namespace kuipc::genetlink::wire {
 namespace {
 
 /* Big enough for any skb a dump fills (the kernel stops at 32 KiB). */
-constexpr std::size_t recv_size = 64 * 1024;
+constexpr std::size_t recv_size = std::size_t{64} * 1024;
 
 /* Messages shown of a run; the rest are counted. */
 constexpr std::size_t shown_messages = 2;
@@ -151,28 +152,31 @@ int send_traced(nl_sock *sk, nl_msg *msg)
 int receive_traced(nl_sock *sk, sockaddr_nl *nla, unsigned char **buf, ucred **creds)
 {
 	*creds = nullptr;
-	auto *data = static_cast<unsigned char *>(std::malloc(recv_size));
-	if (data == nullptr)
+	/* libnl frees what it is handed with free(). */
+	std::unique_ptr<unsigned char, decltype(&std::free)> data(
+		// NOLINTNEXTLINE(cppcoreguidelines-no-malloc,cppcoreguidelines-owning-memory)
+		static_cast<unsigned char *>(std::malloc(recv_size)), &std::free);
+	if (!data)
 		return -NLE_NOMEM;
 	ssize_t n = 0;
 	do {
 		socklen_t alen = sizeof(*nla);
 		/* MSG_TRUNC: the real length, should a message not fit. */
-		n = sys::recvfrom(nl_socket_get_fd(sk), data, recv_size, MSG_TRUNC,
+		n = sys::recvfrom(nl_socket_get_fd(sk), data.get(), recv_size, MSG_TRUNC,
 				  reinterpret_cast<sockaddr *>(nla), &alen,
 				  [&](std::size_t got) {
-					  return describe(data, std::min(got, recv_size));
+					  return describe(data.get(), std::min(got, recv_size));
 				  });
 	} while (n < 0 && errno == EINTR);
-	if (n <= 0 || static_cast<std::size_t>(n) > recv_size) {
+	if (n > 0 && static_cast<std::size_t>(n) > recv_size)
+		return -NLE_MSG_TRUNC;
+	if (n <= 0) {
 		const int err = errno;
-		std::free(data);
-		if (n > 0)
-			return -NLE_MSG_TRUNC;
+		data.reset();
 		errno = err; /* ENOBUFS and ENOMEM both become NLE_NOMEM */
 		return n == 0 ? 0 : -nl_syserr2nlerr(err);
 	}
-	*buf = data;
+	*buf = data.release();
 	return static_cast<int>(n);
 }
 

@@ -57,13 +57,23 @@ void expect_refused(const sysctl::Client &client, Entry e,
 	kuipc::demo::refused(err, [&] { client.write(e, text); });
 }
 
+/* The entry a command line names; a usage error if none. */
+Entry entry_arg(std::string_view name)
+{
+	try {
+		return sysctl::entry_from(name);
+	} catch (const kuipc::Error &e) {
+		throw kuipc::cli::Usage(e.what());
+	}
+}
+
 int cmd_get(const sysctl::Client &client,
 	    const std::vector<std::string_view> &names)
 {
 	std::vector<Entry> which;
 	which.reserve(names.size());
 	for (const auto n : names)
-		which.push_back(sysctl::entry_from(n));
+		which.push_back(entry_arg(n));
 	if (which.empty())
 		which.assign(sysctl::entries.begin(), sysctl::entries.end());
 	for (const Entry e : which) {
@@ -77,7 +87,7 @@ int cmd_get(const sysctl::Client &client,
 int cmd_set(const sysctl::Client &client, std::string_view name,
 	    std::string_view value)
 {
-	const Entry e = sysctl::entry_from(name);
+	const Entry e = entry_arg(name);
 	if (e == Entry::name)
 		client.set_name(value);
 	else

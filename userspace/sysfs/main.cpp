@@ -45,16 +45,15 @@ void usage(std::FILE *out)
 		     prog, sysfs::dir_path, sysfs::params_path);
 }
 
-/* A non-negative decimal command line argument; EINVAL otherwise. */
+/* A non-negative decimal command line argument; a usage error otherwise. */
 long long number(std::string_view arg, const char *what)
 {
 	long long v = 0;
 	const auto *end = arg.data() + arg.size();
 	const auto [ptr, ec] = std::from_chars(arg.data(), end, v);
 	if (arg.empty() || ec != std::errc() || ptr != end || v < 0)
-		kuipc::throw_err(EINVAL, std::string(what) + ": \"" +
-						 std::string(arg) +
-						 "\" is not a count");
+		throw kuipc::cli::Usage(std::string(what) + ": \"" + std::string(arg) +
+					"\" is not a count");
 	return v;
 }
 
@@ -83,8 +82,7 @@ int cmd_watch(const std::vector<std::string_view> &args)
 				count = v;
 			} else {
 				if (v > 24LL * 3600 * 1000)
-					kuipc::throw_err(EINVAL,
-							 "watch: timeout too long");
+					throw kuipc::cli::Usage("watch: timeout too long");
 				timeout_ms = static_cast<int>(v);
 			}
 			i++;

@@ -29,7 +29,7 @@ void usage(std::FILE *to)
 		     prog, KUIPC_UDP_DEFAULT_PORT);
 }
 
-/* A whole decimal number in [lo, hi], or throws EINVAL. */
+/* A whole decimal number in [lo, hi], or a usage error. */
 unsigned long parse_number(const std::string &what, const std::string &s,
 			   unsigned long lo, unsigned long hi)
 {
@@ -37,9 +37,8 @@ unsigned long parse_number(const std::string &what, const std::string &s,
 	errno = 0;
 	const unsigned long v = std::strtoul(s.c_str(), &end, 10);
 	if (s.empty() || s[0] == '-' || *end != '\0' || errno != 0 || v < lo || v > hi)
-		kuipc::throw_err(EINVAL, "bad " + what + " '" + s + "' (want " +
-						 std::to_string(lo) + ".." +
-						 std::to_string(hi) + ")");
+		throw kuipc::cli::Usage("bad " + what + " '" + s + "' (want " +
+					std::to_string(lo) + ".." + std::to_string(hi) + ")");
 	return v;
 }
 
