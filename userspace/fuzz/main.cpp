@@ -25,6 +25,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -158,6 +159,130 @@ std::string histogram(const std::map<int, unsigned long> &errs)
 	return s;
 }
 
+using Targets = std::vector<const kuipc::fuzz::Target *>;
+
+/* The targets --only names (all without it), sorted by mechanism. */
+Targets select_targets(const Options &opt)
+{
+	Targets ts;
+	for (const auto &t : kuipc::fuzz::targets())
+		if (opt.only.empty() ||
+		    std::find(opt.only.begin(), opt.only.end(), t.mech) != opt.only.end())
+			ts.push_back(&t);
+	std::sort(ts.begin(), ts.end(),
+		  [](const auto *a, const auto *b) { return a->mech < b->mech; });
+	return ts;
+}
+
+/* The main thread's part while the workers run: unloads and reloads. */
+struct Churn {
+	unsigned long reloads = 0;
+	unsigned long refused = 0;
+	bool hung = false;
+};
+
+/* One unload (refused while in use) and reload of a random module. */
+void reload_one(const Targets &ts, kuipc::fuzz::Rng &rng, Churn &churn,
+		std::vector<std::string> &failures)
+{
+	const std::string mech = ts[rng.below(ts.size())]->mech;
+	try {
+		kuipc::unload_module("kuipc_" + mech, 0);
+	} catch (const kuipc::Error &) {
+		++churn.refused; /* in use: EBUSY/EAGAIN is the right answer */
+		return;
+	}
+	try {
+		kuipc::load_module(kuipc::module_path(mech));
+		++churn.reloads;
+	} catch (const kuipc::Error &e) {
+		failures.push_back(std::string("reload: ") + e.what());
+	}
+}
+
+/* True when a worker has been in one operation for longer than kHang. */
+bool any_hung(std::vector<Busy> &busy, std::vector<std::string> &failures)
+{
+	bool hung = false;
+	for (auto &b : busy) {
+		const std::lock_guard<std::mutex> g(b.lock);
+		if (!b.what.empty() && Clock::now() - b.since > kHang) {
+			failures.push_back("operation hung: " + b.what);
+			hung = true;
+		}
+	}
+	return hung;
+}
+
+unsigned long total_ops(const std::vector<Counts> &counts)
+{
+	unsigned long n = 0;
+	for (const auto &c : counts)
+		for (const auto &[m, k] : c.ops)
+			n += k;
+	return n;
+}
+
+/* Now and then an unload and a reload, until the time is up or a hang. */
+Churn churn_until(const Options &opt, const Targets &ts,
+		  const std::vector<Counts> &counts, std::vector<Busy> &busy,
+		  std::vector<std::string> &failures)
+{
+	kuipc::fuzz::Rng rng(opt.seed);
+	Churn churn;
+	const auto t0 = Clock::now();
+	const auto end = t0 + std::chrono::seconds(opt.seconds);
+	auto next_report = t0 + 10s;
+	while (Clock::now() < end && !churn.hung) {
+		std::this_thread::sleep_for(std::chrono::milliseconds(500 + rng.below(1500)));
+		reload_one(ts, rng, churn, failures);
+		churn.hung = any_hung(busy, failures);
+		if (Clock::now() >= next_report) {
+			next_report += 10s;
+			const auto secs = std::chrono::duration_cast<std::chrono::seconds>(
+				Clock::now() - t0);
+			say(std::to_string(secs.count()) + " s: " +
+			    std::to_string(total_ops(counts)) + " ops");
+		}
+	}
+	return churn;
+}
+
+/* A hung operation cannot be joined: report and leave at once. */
+[[noreturn]] void fail_hung(const Options &opt, const std::vector<std::string> &failures,
+			    kuipc::KmsgReader &kmsg, const std::optional<unsigned long> &taint0)
+{
+	for (const auto &f : failures)
+		say("FAIL " + f);
+	for (const auto &r : kuipc::kernel_reports(kmsg, taint0))
+		say("FAIL kernel: " + r);
+	say("seed " + std::to_string(opt.seed) + ": FAILED (an operation hung)");
+	std::fflush(nullptr);
+	std::_Exit(1);
+}
+
+/* One line per mechanism: its operations and their errnos; the total. */
+unsigned long print_counts(const Targets &ts, const std::vector<Counts> &counts)
+{
+	unsigned long total = 0;
+	for (const auto *t : ts) {
+		unsigned long n = 0;
+		std::map<int, unsigned long> errs;
+		for (const auto &c : counts) {
+			if (const auto it = c.ops.find(t->mech); it != c.ops.end())
+				n += it->second;
+			if (const auto it = c.errs.find(t->mech); it != c.errs.end())
+				for (const auto &[e, k] : it->second)
+					errs[e] += k;
+		}
+		total += n;
+		std::array<char, 32> col{};
+		std::snprintf(col.data(), col.size(), "%-10s %7lu ops: ", t->mech.c_str(), n);
+		say(col.data() + histogram(errs));
+	}
+	return total;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -172,13 +297,7 @@ int main(int argc, char **argv)
 		opt.seed = static_cast<uint64_t>(
 			Clock::now().time_since_epoch().count());
 
-	std::vector<const kuipc::fuzz::Target *> ts;
-	for (const auto &t : kuipc::fuzz::targets())
-		if (opt.only.empty() ||
-		    std::find(opt.only.begin(), opt.only.end(), t.mech) != opt.only.end())
-			ts.push_back(&t);
-	std::sort(ts.begin(), ts.end(),
-		  [](const auto *a, const auto *b) { return a->mech < b->mech; });
+	const Targets ts = select_targets(opt);
 	if (ts.empty()) {
 		say("nothing to fuzz");
 		return 2;
@@ -210,57 +329,9 @@ int main(int argc, char **argv)
 		threads.emplace_back(worker, opt.seed + static_cast<uint64_t>(i) + 1,
 				     std::cref(ts), std::cref(stop),
 				     std::ref(counts[i]), std::ref(busy[i]));
-
-	/* Now and then an unload (refused while in use) and a reload. */
-	kuipc::fuzz::Rng rng(opt.seed);
-	unsigned long reloads = 0;
-	unsigned long refused = 0;
-	const auto t0 = Clock::now();
-	const auto end = t0 + std::chrono::seconds(opt.seconds);
-	auto next_report = t0 + 10s;
-	bool hung = false;
-	while (Clock::now() < end && !hung) {
-		std::this_thread::sleep_for(std::chrono::milliseconds(500 + rng.below(1500)));
-		const std::string mech = ts[rng.below(ts.size())]->mech;
-		try {
-			kuipc::unload_module("kuipc_" + mech, 0);
-			try {
-				kuipc::load_module(kuipc::module_path(mech));
-				++reloads;
-			} catch (const kuipc::Error &e) {
-				failures.push_back(std::string("reload: ") + e.what());
-			}
-		} catch (const kuipc::Error &) {
-			++refused; /* in use: EBUSY/EAGAIN is the right answer */
-		}
-		for (auto &b : busy) {
-			const std::lock_guard<std::mutex> g(b.lock);
-			if (!b.what.empty() && Clock::now() - b.since > kHang) {
-				failures.push_back("operation hung: " + b.what);
-				hung = true;
-			}
-		}
-		if (Clock::now() >= next_report) {
-			next_report += 10s;
-			unsigned long n = 0;
-			for (const auto &c : counts)
-				for (const auto &[m, k] : c.ops)
-					n += k;
-			say(std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-						   Clock::now() - t0)
-						   .count()) +
-			    " s: " + std::to_string(n) + " ops");
-		}
-	}
-	if (hung) {
-		for (const auto &f : failures)
-			say("FAIL " + f);
-		for (const auto &r : kuipc::kernel_reports(kmsg, taint0))
-			say("FAIL kernel: " + r);
-		say("seed " + std::to_string(opt.seed) + ": FAILED (an operation hung)");
-		std::fflush(nullptr);
-		std::_Exit(1);
-	}
+	const Churn churn = churn_until(opt, ts, counts, busy, failures);
+	if (churn.hung)
+		fail_hung(opt, failures, kmsg, taint0);
 	stop = true;
 	for (auto &t : threads)
 		t.join();
@@ -277,24 +348,9 @@ int main(int argc, char **argv)
 	for (auto &r : kuipc::kernel_reports(kmsg, taint0))
 		failures.push_back("kernel: " + r);
 
-	unsigned long total = 0;
-	for (const auto *t : ts) {
-		unsigned long n = 0;
-		std::map<int, unsigned long> errs;
-		for (const auto &c : counts) {
-			if (const auto it = c.ops.find(t->mech); it != c.ops.end())
-				n += it->second;
-			if (const auto it = c.errs.find(t->mech); it != c.errs.end())
-				for (const auto &[e, k] : it->second)
-					errs[e] += k;
-		}
-		total += n;
-		std::array<char, 32> col{};
-		std::snprintf(col.data(), col.size(), "%-10s %7lu ops: ", t->mech.c_str(), n);
-		say(col.data() + histogram(errs));
-	}
-	say(std::to_string(reloads) + " unload+reload cycles, " +
-	    std::to_string(refused) + " unloads refused while in use");
+	const unsigned long total = print_counts(ts, counts);
+	say(std::to_string(churn.reloads) + " unload+reload cycles, " +
+	    std::to_string(churn.refused) + " unloads refused while in use");
 	for (const auto &f : failures)
 		say("FAIL " + f);
 	const std::string verdict = failures.empty() ? "kernel log clean" : "FAILED";
