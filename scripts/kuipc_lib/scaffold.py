@@ -26,7 +26,7 @@ _RESERVED = frozenset("""
     static static_assert static_cast struct switch template this
     thread_local throw true try typedef typeid typename union unsigned using
     virtual void volatile wchar_t while xor xor_eq
-    common tests include unit runner support bench std kuipc
+    common tests include unit runner support bench fuzz faults std kuipc
 """.split())
 
 
@@ -93,5 +93,6 @@ def new(name):
     dkms.write()
     print("  updated dkms.conf")
     print(f"next: scripts/kuipc test --only {name}   "
-          f"(then scripts/kuipc demo {name})")
+          f"(then scripts/kuipc demo {name}, "
+          f"scripts/kuipc bench --only {name})")
     return 0

@@ -13,11 +13,14 @@ FILES = ["docs/demoname.md",
          "modules/demoname/Kbuild",
          "modules/demoname/kuipc_demoname.c",
          "modules/include/uapi/kuipc/demoname.h",
+         "userspace/bench/demoname.cpp",
          "userspace/demoname/demoname.cpp",
          "userspace/demoname/demoname.hpp",
          "userspace/demoname/main.cpp",
          "userspace/demoname/meson.build",
-         "userspace/tests/demoname.cpp"]
+         "userspace/fuzz/demoname.cpp",
+         "userspace/tests/demoname.cpp",
+         "userspace/tests/unit/demoname.cpp"]
 
 
 class Scaffold(unittest.TestCase):
@@ -47,10 +50,18 @@ class Scaffold(unittest.TestCase):
                                "modules/include/uapi/kuipc/demoname.h"),
                   encoding="utf-8") as f:
             self.assertIn("DEMONAME", f.read())
+        # The bench and the fuzzer find the pair by its file, which
+        # registers it under the pair's name.
+        for rel, reg in (("userspace/bench/demoname.cpp",
+                          'Register reg("demoname"'),
+                         ("userspace/fuzz/demoname.cpp",
+                          'Register reg({"demoname"')):
+            with open(os.path.join(self.root, rel), encoding="utf-8") as f:
+                self.assertIn(reg, f.read(), rel)
 
     def test_bad_and_reserved_names_are_refused(self):
         for name in ("Demo", "9lives", "x", "a-b", "seventeen_letters",
-                     "class", "tests", "kuipc"):
+                     "class", "tests", "kuipc", "bench", "fuzz"):
             with self.assertRaises(ui.Fatal, msg=name):
                 scaffold.write(name, self.root)
         self.assertEqual(self._files(), [])
