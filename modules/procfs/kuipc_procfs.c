@@ -77,7 +77,7 @@ static struct proc_dir_entry *proc_dir;
  * start() and stop() it may call next()/show() many times; it retries a
  * record that did not fit, so show() must have no side effects.
  */
-static void *records_start(struct seq_file *m, loff_t *pos)
+static void *kuipc_procfs_records_start(struct seq_file *m, loff_t *pos)
 {
 	pr_debug("records: read from record %lld\n", *pos);
 	if (*pos < 0 || *pos >= KUIPC_PROCFS_NR_RECORDS)
@@ -85,7 +85,7 @@ static void *records_start(struct seq_file *m, loff_t *pos)
 	return &records[*pos];
 }
 
-static void *records_next(struct seq_file *m, void *v, loff_t *pos)
+static void *kuipc_procfs_records_next(struct seq_file *m, void *v, loff_t *pos)
 {
 	++*pos;
 	if (*pos >= KUIPC_PROCFS_NR_RECORDS)
@@ -93,7 +93,7 @@ static void *records_next(struct seq_file *m, void *v, loff_t *pos)
 	return &records[*pos];
 }
 
-static void records_stop(struct seq_file *m, void *v)
+static void kuipc_procfs_records_stop(struct seq_file *m, void *v)
 {
 	/*
 	 * The table is immutable. A driver whose list can change takes its
@@ -101,7 +101,7 @@ static void records_stop(struct seq_file *m, void *v)
 	 */
 }
 
-static int records_show(struct seq_file *m, void *v)
+static int kuipc_procfs_records_show(struct seq_file *m, void *v)
 {
 	const struct kuipc_procfs_record *r = v;
 
@@ -110,16 +110,16 @@ static int records_show(struct seq_file *m, void *v)
 }
 
 static const struct seq_operations records_seq_ops = {
-	.start = records_start,
-	.next = records_next,
-	.stop = records_stop,
-	.show = records_show,
+	.start = kuipc_procfs_records_start,
+	.next = kuipc_procfs_records_next,
+	.stop = kuipc_procfs_records_stop,
+	.show = kuipc_procfs_records_show,
 };
 
 /* ---- messages: a bounded, mutex-protected store ----------------------- */
 
 /* Remove every message; returns how many there were. */
-static unsigned int messages_clear(void)
+static unsigned int kuipc_procfs_messages_clear(void)
 {
 	struct kuipc_procfs_msg *msg, *tmp;
 	unsigned int nr;
@@ -141,7 +141,7 @@ static unsigned int messages_clear(void)
  * if the output did not fit), each time under msg_lock, so every call prints
  * one consistent snapshot.
  */
-static int messages_show(struct seq_file *m, void *v)
+static int kuipc_procfs_messages_show(struct seq_file *m, void *v)
 {
 	const struct kuipc_procfs_msg *msg;
 	unsigned int nr;
@@ -159,26 +159,27 @@ static int messages_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-static int messages_open(struct inode *inode, struct file *file)
+static int kuipc_procfs_messages_open(struct inode *inode, struct file *file)
 {
 	unsigned int nr;
 	int ret;
 
-	ret = single_open(file, messages_show, NULL);
+	ret = single_open(file, kuipc_procfs_messages_show, NULL);
 	if (ret)
 		return ret;
 
 	/* Like a regular file: "> messages" empties it, ">> messages" not. */
 	if ((file->f_mode & FMODE_WRITE) && (file->f_flags & O_TRUNC)) {
-		nr = messages_clear();
+		nr = kuipc_procfs_messages_clear();
 		pr_debug("messages: cleared %u messages\n", nr);
 	}
 	return 0;
 }
 
 /* Each write() stores its bytes as one message; the offset is ignored. */
-static ssize_t messages_write(struct file *file, const char __user *ubuf,
-			      size_t count, loff_t *ppos)
+static ssize_t kuipc_procfs_messages_write(struct file *file,
+					   const char __user *ubuf,
+					   size_t count, loff_t *ppos)
 {
 	struct kuipc_procfs_msg *msg;
 	unsigned int nr;
@@ -222,9 +223,9 @@ err_free:
 }
 
 static const struct proc_ops messages_proc_ops = {
-	.proc_open = messages_open,
+	.proc_open = kuipc_procfs_messages_open,
 	.proc_read_iter = seq_read_iter,
-	.proc_write = messages_write,
+	.proc_write = kuipc_procfs_messages_write,
 	.proc_lseek = seq_lseek,
 	.proc_release = single_release,
 };
@@ -284,7 +285,7 @@ static void __exit kuipc_procfs_exit(void)
 	 * reach the data freed below.
 	 */
 	proc_remove(proc_dir);
-	messages_clear();
+	kuipc_procfs_messages_clear();
 	kvfree(records);
 	pr_info("unloaded\n");
 }
