@@ -86,7 +86,7 @@ static unsigned int tick_ms = KUIPC_SYSFS_TICK_MS_OFF;
  * NUL-terminated string. A string that fills the page may have been cut:
  * refuse it rather than take a number from the first page of a longer text.
  */
-static bool param_too_long(const char *val)
+static bool kuipc_sysfs_param_too_long(const char *val)
 {
 	return strnlen(val, PAGE_SIZE) >= PAGE_SIZE;
 }
@@ -96,11 +96,11 @@ static bool param_too_long(const char *val)
  * (the core logs one line naming the parameter) and a write to the
  * parameter's file fail at run time; in both cases the value is unchanged.
  */
-static int step_set(const char *val, const struct kernel_param *kp)
+static int kuipc_sysfs_step_set(const char *val, const struct kernel_param *kp)
 {
 	int v;
 
-	if (param_too_long(val) || kstrtoint(val, 10, &v) ||
+	if (kuipc_sysfs_param_too_long(val) || kstrtoint(val, 10, &v) ||
 	    v < KUIPC_SYSFS_STEP_MIN || v > KUIPC_SYSFS_STEP_MAX)
 		return -EINVAL;
 	WRITE_ONCE(*(int *)kp->arg, v);
@@ -109,7 +109,7 @@ static int step_set(const char *val, const struct kernel_param *kp)
 }
 
 static const struct kernel_param_ops step_ops = {
-	.set = step_set,
+	.set = kuipc_sysfs_step_set,
 	.get = param_get_int,
 };
 
@@ -117,7 +117,7 @@ module_param_cb(step, &step_ops, &step, KUIPC_SYSFS_PARAM_MODE);
 MODULE_PARM_DESC(step, "amount event advances per trigger or tick (1-100)");
 
 /* Cancel the tick work and re-arm it with the current period, if any. */
-static void tick_rearm(void)
+static void kuipc_sysfs_tick_rearm(void)
 {
 	unsigned int ms = READ_ONCE(tick_ms);
 
@@ -131,11 +131,12 @@ static void tick_rearm(void)
 	spin_unlock(&tick_lock);
 }
 
-static int tick_ms_set(const char *val, const struct kernel_param *kp)
+static int kuipc_sysfs_tick_ms_set(const char *val,
+				   const struct kernel_param *kp)
 {
 	unsigned int v;
 
-	if (param_too_long(val) || kstrtouint(val, 10, &v))
+	if (kuipc_sysfs_param_too_long(val) || kstrtouint(val, 10, &v))
 		return -EINVAL;
 	if (v != KUIPC_SYSFS_TICK_MS_OFF &&
 	    (v < KUIPC_SYSFS_TICK_MS_MIN || v > KUIPC_SYSFS_TICK_MS_MAX))
@@ -143,12 +144,12 @@ static int tick_ms_set(const char *val, const struct kernel_param *kp)
 	WRITE_ONCE(*(unsigned int *)kp->arg, v);
 	pr_debug("param tick_ms = %u\n", v);
 	/* At load time this runs before init: tick_owner is still NULL. */
-	tick_rearm();
+	kuipc_sysfs_tick_rearm();
 	return 0;
 }
 
 static const struct kernel_param_ops tick_ms_ops = {
-	.set = tick_ms_set,
+	.set = kuipc_sysfs_tick_ms_set,
 	.get = param_get_uint,
 };
 
@@ -158,13 +159,14 @@ MODULE_PARM_DESC(tick_ms,
 
 /* ---- the state ----------------------------------------------------------- */
 
-static struct kuipc_sysfs_state *to_state(struct kobject *kobj)
+static struct kuipc_sysfs_state *kuipc_sysfs_to_state(struct kobject *kobj)
 {
 	return container_of(kobj, struct kuipc_sysfs_state, kobj);
 }
 
 /* Advance event by step and wake everyone polling the event file. */
-static void event_advance(struct kuipc_sysfs_state *st, const char *why)
+static void kuipc_sysfs_event_advance(struct kuipc_sysfs_state *st,
+				      const char *why)
 {
 	u64 event;
 
@@ -177,14 +179,14 @@ static void event_advance(struct kuipc_sysfs_state *st, const char *why)
 	pr_debug("event = %llu (%s)\n", event, why);
 }
 
-static void tick_work(struct work_struct *work)
+static void kuipc_sysfs_tick_work(struct work_struct *work)
 {
 	struct kuipc_sysfs_state *st =
 		container_of(to_delayed_work(work), struct kuipc_sysfs_state,
 			     tick);
 	unsigned int ms;
 
-	event_advance(st, "tick");
+	kuipc_sysfs_event_advance(st, "tick");
 	spin_lock(&tick_lock);
 	ms = READ_ONCE(tick_ms);
 	if (tick_owner == st && ms != KUIPC_SYSFS_TICK_MS_OFF)
@@ -196,7 +198,7 @@ static void tick_work(struct work_struct *work)
  * sysfs hands store() a NUL-terminated copy of the written bytes. A NUL
  * inside them would hide the rest from kstrtoint(); refuse it instead.
  */
-static bool has_nul(const char *buf, size_t count)
+static bool kuipc_sysfs_has_nul(const char *buf, size_t count)
 {
 	return memchr(buf, 0, count);
 }
@@ -205,17 +207,17 @@ static bool has_nul(const char *buf, size_t count)
  * sysfs cuts a write longer than a page to its first page and gives no
  * sign of it: a count of a page or more may be the head of a longer text.
  */
-static bool may_be_cut(size_t count)
+static bool kuipc_sysfs_may_be_cut(size_t count)
 {
 	return count >= PAGE_SIZE;
 }
 
 /* ---- attributes ---------------------------------------------------------- */
 
-static ssize_t value_show(struct kobject *kobj, struct kobj_attribute *attr,
-			  char *buf)
+static ssize_t kuipc_sysfs_value_show(struct kobject *kobj,
+				      struct kobj_attribute *attr, char *buf)
 {
-	struct kuipc_sysfs_state *st = to_state(kobj);
+	struct kuipc_sysfs_state *st = kuipc_sysfs_to_state(kobj);
 	int value;
 
 	mutex_lock(&st->lock);
@@ -224,14 +226,15 @@ static ssize_t value_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%d\n", value);
 }
 
-static ssize_t value_store(struct kobject *kobj, struct kobj_attribute *attr,
-			   const char *buf, size_t count)
+static ssize_t kuipc_sysfs_value_store(struct kobject *kobj,
+				       struct kobj_attribute *attr,
+				       const char *buf, size_t count)
 {
-	struct kuipc_sysfs_state *st = to_state(kobj);
+	struct kuipc_sysfs_state *st = kuipc_sysfs_to_state(kobj);
 	int value;
 
 	/* kstrtoint() takes one trailing newline: "42\n" is fine. */
-	if (may_be_cut(count) || has_nul(buf, count) ||
+	if (kuipc_sysfs_may_be_cut(count) || kuipc_sysfs_has_nul(buf, count) ||
 	    kstrtoint(buf, 10, &value) ||
 	    value < KUIPC_SYSFS_VALUE_MIN || value > KUIPC_SYSFS_VALUE_MAX)
 		return -EINVAL;
@@ -245,10 +248,10 @@ static ssize_t value_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return count;
 }
 
-static ssize_t label_show(struct kobject *kobj, struct kobj_attribute *attr,
-			  char *buf)
+static ssize_t kuipc_sysfs_label_show(struct kobject *kobj,
+				      struct kobj_attribute *attr, char *buf)
 {
-	struct kuipc_sysfs_state *st = to_state(kobj);
+	struct kuipc_sysfs_state *st = kuipc_sysfs_to_state(kobj);
 	ssize_t ret;
 
 	mutex_lock(&st->lock);
@@ -257,10 +260,11 @@ static ssize_t label_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return ret;
 }
 
-static ssize_t label_store(struct kobject *kobj, struct kobj_attribute *attr,
-			   const char *buf, size_t count)
+static ssize_t kuipc_sysfs_label_store(struct kobject *kobj,
+				       struct kobj_attribute *attr,
+				       const char *buf, size_t count)
 {
-	struct kuipc_sysfs_state *st = to_state(kobj);
+	struct kuipc_sysfs_state *st = kuipc_sysfs_to_state(kobj);
 	size_t len = count;
 	size_t i;
 
@@ -285,10 +289,10 @@ static ssize_t label_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return count;
 }
 
-static ssize_t writes_show(struct kobject *kobj, struct kobj_attribute *attr,
-			   char *buf)
+static ssize_t kuipc_sysfs_writes_show(struct kobject *kobj,
+				       struct kobj_attribute *attr, char *buf)
 {
-	struct kuipc_sysfs_state *st = to_state(kobj);
+	struct kuipc_sysfs_state *st = kuipc_sysfs_to_state(kobj);
 	u64 writes;
 
 	mutex_lock(&st->lock);
@@ -297,10 +301,10 @@ static ssize_t writes_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%llu\n", writes);
 }
 
-static ssize_t event_show(struct kobject *kobj, struct kobj_attribute *attr,
-			  char *buf)
+static ssize_t kuipc_sysfs_event_show(struct kobject *kobj,
+				      struct kobj_attribute *attr, char *buf)
 {
-	struct kuipc_sysfs_state *st = to_state(kobj);
+	struct kuipc_sysfs_state *st = kuipc_sysfs_to_state(kobj);
 	u64 event;
 
 	mutex_lock(&st->lock);
@@ -309,14 +313,15 @@ static ssize_t event_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%llu\n", event);
 }
 
-static ssize_t trigger_store(struct kobject *kobj, struct kobj_attribute *attr,
-			     const char *buf, size_t count)
+static ssize_t kuipc_sysfs_trigger_store(struct kobject *kobj,
+					 struct kobj_attribute *attr,
+					 const char *buf, size_t count)
 {
 	/* Exactly "1" or "1\n": not "+1", "01" or any other spelling. */
-	if (has_nul(buf, count) ||
+	if (kuipc_sysfs_has_nul(buf, count) ||
 	    !sysfs_streq(buf, __stringify(KUIPC_SYSFS_TRIGGER_FIRE)))
 		return -EINVAL;
-	event_advance(to_state(kobj), "trigger");
+	kuipc_sysfs_event_advance(kuipc_sysfs_to_state(kobj), "trigger");
 	return count;
 }
 
@@ -328,30 +333,30 @@ static ssize_t trigger_store(struct kobject *kobj, struct kobj_attribute *attr,
  */
 static struct kobj_attribute value_attr = {
 	.attr = { .name = KUIPC_SYSFS_VALUE, .mode = KUIPC_SYSFS_VALUE_MODE },
-	.show = value_show,
-	.store = value_store,
+	.show = kuipc_sysfs_value_show,
+	.store = kuipc_sysfs_value_store,
 };
 
 static struct kobj_attribute label_attr = {
 	.attr = { .name = KUIPC_SYSFS_LABEL, .mode = KUIPC_SYSFS_LABEL_MODE },
-	.show = label_show,
-	.store = label_store,
+	.show = kuipc_sysfs_label_show,
+	.store = kuipc_sysfs_label_store,
 };
 
 static struct kobj_attribute writes_attr = {
 	.attr = { .name = KUIPC_SYSFS_WRITES, .mode = KUIPC_SYSFS_WRITES_MODE },
-	.show = writes_show,
+	.show = kuipc_sysfs_writes_show,
 };
 
 static struct kobj_attribute event_attr = {
 	.attr = { .name = KUIPC_SYSFS_EVENT, .mode = KUIPC_SYSFS_EVENT_MODE },
-	.show = event_show,
+	.show = kuipc_sysfs_event_show,
 };
 
 static struct kobj_attribute trigger_attr = {
 	.attr = { .name = KUIPC_SYSFS_TRIGGER,
 		  .mode = KUIPC_SYSFS_TRIGGER_MODE },
-	.store = trigger_store,
+	.store = kuipc_sysfs_trigger_store,
 };
 
 static struct attribute *kuipc_sysfs_attrs[] = {
@@ -366,7 +371,7 @@ ATTRIBUTE_GROUPS(kuipc_sysfs);
 
 static void kuipc_sysfs_release(struct kobject *kobj)
 {
-	struct kuipc_sysfs_state *st = to_state(kobj);
+	struct kuipc_sysfs_state *st = kuipc_sysfs_to_state(kobj);
 
 	pr_debug("release\n");
 	mutex_destroy(&st->lock);
@@ -394,7 +399,7 @@ static int __init kuipc_sysfs_init(void)
 	mutex_init(&st->lock);
 	st->value = KUIPC_SYSFS_VALUE_DEFAULT;
 	strscpy(st->label, KUIPC_SYSFS_LABEL_DEFAULT, sizeof(st->label));
-	INIT_DELAYED_WORK(&st->tick, tick_work);
+	INIT_DELAYED_WORK(&st->tick, kuipc_sysfs_tick_work);
 
 	err = kobject_init_and_add(&st->kobj, &kuipc_sysfs_ktype, kernel_kobj,
 				   "%s", KUIPC_SYSFS_DIR);
@@ -405,7 +410,7 @@ static int __init kuipc_sysfs_init(void)
 	spin_lock(&tick_lock);
 	tick_owner = st;
 	spin_unlock(&tick_lock);
-	tick_rearm();
+	kuipc_sysfs_tick_rearm();
 
 	pr_info("loaded: %s (step=%d tick_ms=%u)\n", KUIPC_SYSFS_DIR_PATH,
 		READ_ONCE(step), READ_ONCE(tick_ms));
