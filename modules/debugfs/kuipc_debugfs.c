@@ -105,22 +105,22 @@ static struct dentry *debugfs_dir;
 
 /* ---- the event log ------------------------------------------------------ */
 
-static struct kuipc_debugfs_event *log_slot(struct kuipc_debugfs_log *log,
-					    unsigned int i)
+static struct kuipc_debugfs_event *
+kuipc_debugfs_log_slot(struct kuipc_debugfs_log *log, unsigned int i)
 {
 	return &log->slots[(log->head + i) % KUIPC_DEBUGFS_LOG_MAX];
 }
 
 /* Caller holds log->lock and log->count > 0. */
-static void log_drop_oldest(struct kuipc_debugfs_log *log)
+static void kuipc_debugfs_log_drop_oldest(struct kuipc_debugfs_log *log)
 {
 	log->head = (log->head + 1) % KUIPC_DEBUGFS_LOG_MAX;
 	log->count--;
 }
 
 /* Append one event of len bytes (checked by the caller); returns its seq. */
-static int log_append(struct kuipc_debugfs_log *log, const char *text,
-		      size_t len, u64 *seq)
+static int kuipc_debugfs_log_append(struct kuipc_debugfs_log *log,
+				    const char *text, size_t len, u64 *seq)
 {
 	struct kuipc_debugfs_event *ev;
 
@@ -130,9 +130,9 @@ static int log_append(struct kuipc_debugfs_log *log, const char *text,
 			mutex_unlock(&log->lock);
 			return -ENOSPC;
 		}
-		log_drop_oldest(log);
+		kuipc_debugfs_log_drop_oldest(log);
 	}
-	ev = log_slot(log, log->count);
+	ev = kuipc_debugfs_log_slot(log, log->count);
 	memcpy(ev->text, text, len);
 	ev->text[len] = '\0';
 	ev->seq = log->next_seq++;
@@ -143,7 +143,7 @@ static int log_append(struct kuipc_debugfs_log *log, const char *text,
 }
 
 /* Remove every event; returns how many there were. */
-static unsigned int log_clear(struct kuipc_debugfs_log *log)
+static unsigned int kuipc_debugfs_log_clear(struct kuipc_debugfs_log *log)
 {
 	unsigned int nr;
 
@@ -157,7 +157,7 @@ static unsigned int log_clear(struct kuipc_debugfs_log *log)
 
 /* ---- capacity: a u32 attribute whose range is checked ------------------- */
 
-static int capacity_get(void *data, u64 *val)
+static int kuipc_debugfs_capacity_get(void *data, u64 *val)
 {
 	struct kuipc_debugfs_log *log = data;
 
@@ -168,11 +168,12 @@ static int capacity_get(void *data, u64 *val)
 }
 
 /*
- * capacity_write() has already parsed the text with kstrtou64() (EINVAL for
- * non-numeric text, ERANGE above 2^64-1); the range of a u32 and of the log
- * is ours to check, before anything is truncated or changed.
+ * kuipc_debugfs_capacity_write() has already parsed the text with
+ * kstrtou64() (EINVAL for non-numeric text, ERANGE above 2^64-1); the range
+ * of a u32 and of the log is ours to check, before anything is truncated or
+ * changed.
  */
-static int capacity_set(void *data, u64 val)
+static int kuipc_debugfs_capacity_set(void *data, u64 val)
 {
 	struct kuipc_debugfs_log *log = data;
 	unsigned int old, dropped = 0;
@@ -186,7 +187,7 @@ static int capacity_set(void *data, u64 val)
 	old = log->capacity;
 	log->capacity = (unsigned int)val;
 	while (log->count > log->capacity) {
-		log_drop_oldest(log);
+		kuipc_debugfs_log_drop_oldest(log);
 		dropped++;
 	}
 	mutex_unlock(&log->lock);
@@ -202,8 +203,9 @@ static int capacity_set(void *data, u64 val)
  * "0x0000000000000000000010" (16, in 24 bytes) would set the capacity to 1
  * and "4\0junk" would set 4. Here the text must fit and hold no NUL.
  */
-static ssize_t capacity_write(struct file *file, const char __user *ubuf,
-			      size_t count, loff_t *ppos)
+static ssize_t kuipc_debugfs_capacity_write(struct file *file,
+					    const char __user *ubuf,
+					    size_t count, loff_t *ppos)
 {
 	struct dentry *dentry = file->f_path.dentry;
 	char text[KUIPC_DEBUGFS_CAPACITY_TEXT_MAX + 1];
@@ -229,30 +231,31 @@ static ssize_t capacity_write(struct file *file, const char __user *ubuf,
 	ret = debugfs_file_get(dentry);
 	if (ret)
 		return ret;
-	ret = capacity_set(file_inode(file)->i_private, val);
+	ret = kuipc_debugfs_capacity_set(file_inode(file)->i_private, val);
 	debugfs_file_put(dentry);
 	if (ret)
 		return ret;
 	return count;
 }
 
-static int capacity_open(struct inode *inode, struct file *file)
+static int kuipc_debugfs_capacity_open(struct inode *inode, struct file *file)
 {
-	return simple_attr_open(inode, file, capacity_get, NULL, "%llu\n");
+	return simple_attr_open(inode, file, kuipc_debugfs_capacity_get, NULL,
+				"%llu\n");
 }
 
 /*
  * The fops DEFINE_DEBUGFS_ATTRIBUTE() would make, but for the write. The
  * matching pair is debugfs_create_file_unsafe(): debugfs_attr_read() and
- * capacity_write() protect themselves against removal, so the heavier full
- * proxy is not needed.
+ * kuipc_debugfs_capacity_write() protect themselves against removal, so the
+ * heavier full proxy is not needed.
  */
 static const struct file_operations capacity_fops = {
 	.owner = THIS_MODULE,
-	.open = capacity_open,
+	.open = kuipc_debugfs_capacity_open,
 	.release = simple_attr_release,
 	.read = debugfs_attr_read,
-	.write = capacity_write,
+	.write = kuipc_debugfs_capacity_write,
 };
 
 /* ---- events: the log as a file with its own file_operations ------------- */
@@ -263,7 +266,7 @@ static const struct file_operations capacity_fops = {
  * and keeps the text for the following read() calls, so one read sequence
  * from offset 0 sees one consistent snapshot, in buffers of any size.
  */
-static int events_show(struct seq_file *m, void *v)
+static int kuipc_debugfs_events_show(struct seq_file *m, void *v)
 {
 	struct kuipc_debugfs_log *log = m->private;
 	const struct kuipc_debugfs_event *ev;
@@ -271,38 +274,42 @@ static int events_show(struct seq_file *m, void *v)
 
 	mutex_lock(&log->lock);
 	for (i = 0; i < log->count; i++) {
-		ev = log_slot(log, i);
+		ev = kuipc_debugfs_log_slot(log, i);
 		seq_printf(m, "%llu %s\n", ev->seq, ev->text);
 	}
 	mutex_unlock(&log->lock);
 	return 0;
 }
 
-static int events_open(struct inode *inode, struct file *file)
+static int kuipc_debugfs_events_open(struct inode *inode, struct file *file)
 {
 	struct kuipc_debugfs_log *log = inode->i_private;
 	unsigned int nr;
 	int ret;
 
-	ret = single_open(file, events_show, log);
+	ret = single_open(file, kuipc_debugfs_events_show, log);
 	if (ret)
 		return ret;
 
 	/* Like a regular file: "> events" empties it, ">> events" not. */
 	if ((file->f_mode & FMODE_WRITE) && (file->f_flags & O_TRUNC)) {
-		nr = log_clear(log);
+		nr = kuipc_debugfs_log_clear(log);
 		pr_debug("events: cleared %u events\n", nr);
 	}
 	return 0;
 }
 
 /* Each write() is one event; the file offset is ignored. */
-static ssize_t events_write(struct file *file, const char __user *ubuf,
-			    size_t count, loff_t *ppos)
+static ssize_t kuipc_debugfs_events_write(struct file *file,
+					  const char __user *ubuf, size_t count,
+					  loff_t *ppos)
 {
 	struct seq_file *m = file->private_data;
 	struct kuipc_debugfs_log *log = m->private;
-	/* The text and an optional '\n'; log_append() adds the NUL. */
+	/*
+	 * The text and an optional '\n'; kuipc_debugfs_log_append() adds
+	 * the NUL.
+	 */
 	char text[KUIPC_DEBUGFS_EVENT_MAX + 1];
 	size_t len, i;
 	u64 seq;
@@ -335,7 +342,7 @@ static ssize_t events_write(struct file *file, const char __user *ubuf,
 		}
 	}
 
-	ret = log_append(log, text, len, &seq);
+	ret = kuipc_debugfs_log_append(log, text, len, &seq);
 	if (ret) {
 		pr_debug("events: log full, refused %zu bytes\n", len);
 		return ret;
@@ -346,9 +353,9 @@ static ssize_t events_write(struct file *file, const char __user *ubuf,
 
 static const struct file_operations events_fops = {
 	.owner = THIS_MODULE,
-	.open = events_open,
+	.open = kuipc_debugfs_events_open,
 	.read = seq_read,
-	.write = events_write,
+	.write = kuipc_debugfs_events_write,
 	.llseek = seq_lseek,
 	.release = single_release,
 };
