@@ -61,8 +61,8 @@ static unsigned int kuipc_enabled = KUIPC_SYSCTL_ENABLED_DEFAULT;
  * every byte done, so "0 1" and "1 x" pass whole. A write of more than one
  * word is refused before either handler sees it.
  */
-static bool kuipc_several_words(const struct ctl_table *table,
-				const char *buf, size_t len)
+static bool kuipc_sysctl_several_words(const struct ctl_table *table,
+				       const char *buf, size_t len)
 {
 	size_t i = 0;
 
@@ -79,20 +79,21 @@ static bool kuipc_several_words(const struct ctl_table *table,
 	return true;
 }
 
-static int kuipc_value_handler(KUIPC_CTL_TABLE_CONST struct ctl_table *table,
-			       int write, void *buffer, size_t *lenp,
-			       loff_t *ppos)
+static int
+kuipc_sysctl_value_handler(KUIPC_CTL_TABLE_CONST struct ctl_table *table,
+			   int write, void *buffer, size_t *lenp, loff_t *ppos)
 {
-	if (write && kuipc_several_words(table, buffer, *lenp))
+	if (write && kuipc_sysctl_several_words(table, buffer, *lenp))
 		return -EINVAL;
 	return proc_dointvec_minmax(table, write, buffer, lenp, ppos);
 }
 
-static int kuipc_enabled_handler(KUIPC_CTL_TABLE_CONST struct ctl_table *table,
-				 int write, void *buffer, size_t *lenp,
-				 loff_t *ppos)
+static int
+kuipc_sysctl_enabled_handler(KUIPC_CTL_TABLE_CONST struct ctl_table *table,
+			     int write, void *buffer, size_t *lenp,
+			     loff_t *ppos)
 {
-	if (write && kuipc_several_words(table, buffer, *lenp))
+	if (write && kuipc_sysctl_several_words(table, buffer, *lenp))
 		return -EINVAL;
 	return proc_douintvec_minmax(table, write, buffer, lenp, ppos);
 }
@@ -113,9 +114,9 @@ static char kuipc_name[KUIPC_SYSCTL_NAME_MAX + 1] = KUIPC_SYSCTL_NAME_DEFAULT;
  * of stored. The snapshot is copied back only when the write succeeded, so
  * a refused write changes nothing.
  */
-static int kuipc_name_handler(KUIPC_CTL_TABLE_CONST struct ctl_table *table,
-			      int write, void *buffer, size_t *lenp,
-			      loff_t *ppos)
+static int
+kuipc_sysctl_name_handler(KUIPC_CTL_TABLE_CONST struct ctl_table *table,
+			  int write, void *buffer, size_t *lenp, loff_t *ppos)
 {
 	char tmp[KUIPC_SYSCTL_NAME_MAX + 2];
 	struct ctl_table snap = *table;
@@ -157,21 +158,21 @@ static KUIPC_SYSCTL_TABLE_CONST struct ctl_table kuipc_sysctl_table[] = {
 		.data		= &kuipc_value,
 		.maxlen		= sizeof(kuipc_value),
 		.mode		= KUIPC_SYSCTL_MODE,
-		.proc_handler	= kuipc_value_handler,
+		.proc_handler	= kuipc_sysctl_value_handler,
 		.extra1		= (void *)&kuipc_value_min,
 		.extra2		= (void *)&kuipc_value_max,
 	},
 	{
 		.procname	= KUIPC_SYSCTL_NAME,
 		.mode		= KUIPC_SYSCTL_MODE,
-		.proc_handler	= kuipc_name_handler,
+		.proc_handler	= kuipc_sysctl_name_handler,
 	},
 	{
 		.procname	= KUIPC_SYSCTL_ENABLED,
 		.data		= &kuipc_enabled,
 		.maxlen		= sizeof(kuipc_enabled),
 		.mode		= KUIPC_SYSCTL_MODE,
-		.proc_handler	= kuipc_enabled_handler,
+		.proc_handler	= kuipc_sysctl_enabled_handler,
 		.extra1		= SYSCTL_ZERO,
 		.extra2		= SYSCTL_ONE,
 	},
