@@ -65,7 +65,7 @@ static const struct kuipc_chardev_config kuipc_chardev_default_config = {
 	.capacity = KUIPC_CHARDEV_CAPACITY_DEFAULT,
 };
 
-static struct kuipc_chardev *file_to_kcd(struct file *file)
+static struct kuipc_chardev *kuipc_chardev_from_file(struct file *file)
 {
 	/* misc_open() stores the struct miscdevice in ->private_data. */
 	return container_of(file->private_data, struct kuipc_chardev, misc);
@@ -149,7 +149,7 @@ static int kuipc_chardev_open(struct inode *inode, struct file *file)
 static ssize_t kuipc_chardev_read(struct file *file, char __user *buf,
 				  size_t count, loff_t *ppos)
 {
-	struct kuipc_chardev *kcd = file_to_kcd(file);
+	struct kuipc_chardev *kcd = kuipc_chardev_from_file(file);
 	unsigned long copied;
 	ssize_t ret;
 
@@ -189,7 +189,7 @@ out:
 static ssize_t kuipc_chardev_write(struct file *file, const char __user *buf,
 				   size_t count, loff_t *ppos)
 {
-	struct kuipc_chardev *kcd = file_to_kcd(file);
+	struct kuipc_chardev *kcd = kuipc_chardev_from_file(file);
 	u8 piece[KUIPC_CHARDEV_ATOMIC_MAX];
 	bool nonblock = file->f_flags & O_NONBLOCK;
 	size_t done = 0;
@@ -228,7 +228,7 @@ static ssize_t kuipc_chardev_write(struct file *file, const char __user *buf,
 
 static __poll_t kuipc_chardev_poll(struct file *file, poll_table *wait)
 {
-	struct kuipc_chardev *kcd = file_to_kcd(file);
+	struct kuipc_chardev *kcd = kuipc_chardev_from_file(file);
 	__poll_t mask = 0;
 
 	poll_wait(file, &kcd->readq, wait);
@@ -352,7 +352,7 @@ static long kuipc_chardev_get_stats(struct kuipc_chardev *kcd,
 static long kuipc_chardev_ioctl(struct file *file, unsigned int cmd,
 				unsigned long arg)
 {
-	struct kuipc_chardev *kcd = file_to_kcd(file);
+	struct kuipc_chardev *kcd = kuipc_chardev_from_file(file);
 	void __user *argp = (void __user *)arg;
 	long ret;
 

@@ -72,7 +72,7 @@ struct kuipc_mmap {
 	wait_queue_head_t waitq; /* pollers waiting for records */
 };
 
-static struct kuipc_mmap *file_to_km(struct file *file)
+static struct kuipc_mmap *kuipc_mmap_from_file(struct file *file)
 {
 	/* misc_open() stores the struct miscdevice in ->private_data. */
 	return container_of(file->private_data, struct kuipc_mmap, misc);
@@ -205,7 +205,7 @@ static int kuipc_mmap_mmap_prepare(struct vm_area_desc *desc)
 	kuipc_desc_set(desc, DONTDUMP);
 	kuipc_desc_clear(desc, MAYEXEC);
 	desc->vm_ops = &kuipc_mmap_vm_ops;
-	desc->private_data = file_to_km(desc->file);
+	desc->private_data = kuipc_mmap_from_file(desc->file);
 	return 0;
 }
 #else
@@ -222,14 +222,14 @@ static int kuipc_mmap_mmap(struct file *file, struct vm_area_struct *vma)
 	kuipc_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 	kuipc_vm_flags_clear(vma, VM_MAYEXEC);
 	vma->vm_ops = &kuipc_mmap_vm_ops;
-	vma->vm_private_data = file_to_km(file);
+	vma->vm_private_data = kuipc_mmap_from_file(file);
 	return 0;
 }
 #endif
 
 static __poll_t kuipc_mmap_poll(struct file *file, poll_table *wait)
 {
-	struct kuipc_mmap *km = file_to_km(file);
+	struct kuipc_mmap *km = kuipc_mmap_from_file(file);
 	u32 used;
 
 	/*
@@ -355,7 +355,7 @@ static long kuipc_mmap_reset(struct kuipc_mmap *km)
 static long kuipc_mmap_ioctl(struct file *file, unsigned int cmd,
 			     unsigned long arg)
 {
-	struct kuipc_mmap *km = file_to_km(file);
+	struct kuipc_mmap *km = kuipc_mmap_from_file(file);
 	void __user *argp = (void __user *)arg;
 	long ret;
 
