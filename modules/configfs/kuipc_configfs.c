@@ -58,18 +58,19 @@
 #define KUIPC_SUMMARY_HEAD_MAX (sizeof(KUIPC_CONFIGFS_SUMMARY_HEAD_FMT) + 20)
 #define KUIPC_SUMMARY_ITEM_MAX (KUIPC_CONFIGFS_NAME_MAX + 1 + 11 + 1)
 
-struct kuipc_item {
+struct kuipc_configfs_item {
 	struct config_item item;
-	int value;			/* under kuipc_subsys.su_mutex */
+	int value; /* under kuipc_configfs_subsys.su_mutex */
 };
 
-static inline struct kuipc_item *to_kuipc_item(struct config_item *item)
+static inline struct kuipc_configfs_item *
+kuipc_configfs_to_item(struct config_item *item)
 {
-	return container_of(item, struct kuipc_item, item);
+	return container_of(item, struct kuipc_configfs_item, item);
 }
 
 /* Set up in kuipc_configfs_init(); su_mutex guards all the state below. */
-static struct configfs_subsystem kuipc_subsys;
+static struct configfs_subsystem kuipc_configfs_subsys;
 
 /* Items in the subsystem: make_item() adds, drop_item() removes. */
 static unsigned int nr_items;
@@ -88,7 +89,7 @@ static atomic_t nr_allocated = ATOMIC_INIT(0);
  * -EINVAL, however long, and a NUL cannot hide what follows it.
  * kstrtoint() then fails only on overflow, with -ERANGE.
  */
-static int kuipc_parse_value(const char *page, size_t count, int *out)
+static int kuipc_configfs_parse_value(const char *page, size_t count, int *out)
 {
 	size_t i = 0;
 	int value;
@@ -118,117 +119,119 @@ static int kuipc_parse_value(const char *page, size_t count, int *out)
 
 /* ---- an item: <name>/value ---------------------------------------------- */
 
-static ssize_t kuipc_item_value_show(struct config_item *item, char *page)
+static ssize_t kuipc_configfs_item_value_show(struct config_item *item,
+					      char *page)
 {
 	int value;
 
-	mutex_lock(&kuipc_subsys.su_mutex);
-	value = to_kuipc_item(item)->value;
-	mutex_unlock(&kuipc_subsys.su_mutex);
+	mutex_lock(&kuipc_configfs_subsys.su_mutex);
+	value = kuipc_configfs_to_item(item)->value;
+	mutex_unlock(&kuipc_configfs_subsys.su_mutex);
 
 	return scnprintf(page, KUIPC_SHOW_MAX, "%d\n", value);
 }
 
-static ssize_t kuipc_item_value_store(struct config_item *item,
-				      const char *page, size_t count)
+static ssize_t kuipc_configfs_item_value_store(struct config_item *item,
+					       const char *page, size_t count)
 {
 	int value;
 	int ret;
 
-	ret = kuipc_parse_value(page, count, &value);
+	ret = kuipc_configfs_parse_value(page, count, &value);
 	if (ret) {
 		pr_debug("%s: value: %zu bytes refused: %d\n",
 			 config_item_name(item), count, ret);
 		return ret;
 	}
 
-	mutex_lock(&kuipc_subsys.su_mutex);
-	to_kuipc_item(item)->value = value;
-	mutex_unlock(&kuipc_subsys.su_mutex);
+	mutex_lock(&kuipc_configfs_subsys.su_mutex);
+	kuipc_configfs_to_item(item)->value = value;
+	mutex_unlock(&kuipc_configfs_subsys.su_mutex);
 
 	pr_debug("%s: value = %d\n", config_item_name(item), value);
 	return count;
 }
 
-CONFIGFS_ATTR(kuipc_item_, value);
+CONFIGFS_ATTR(kuipc_configfs_item_, value);
 
-static struct configfs_attribute *kuipc_item_attrs[] = {
-	&kuipc_item_attr_value,
+static struct configfs_attribute *kuipc_configfs_item_attrs[] = {
+	&kuipc_configfs_item_attr_value,
 	NULL,
 };
 
 /* Called when the last reference to the item is dropped. */
-static void kuipc_item_release(struct config_item *item)
+static void kuipc_configfs_item_release(struct config_item *item)
 {
-	kfree(to_kuipc_item(item));
+	kfree(kuipc_configfs_to_item(item));
 	atomic_dec(&nr_allocated);
 	pr_debug("item released, %d allocated\n", atomic_read(&nr_allocated));
 }
 
 /* Not const: ct_item_ops is a non-const pointer before 7.x. */
-static struct configfs_item_operations kuipc_item_ops = {
-	.release = kuipc_item_release,
+static struct configfs_item_operations kuipc_configfs_item_ops = {
+	.release = kuipc_configfs_item_release,
 };
 
-static const struct config_item_type kuipc_item_type = {
-	.ct_item_ops = &kuipc_item_ops,
-	.ct_attrs = kuipc_item_attrs,
+static const struct config_item_type kuipc_configfs_item_type = {
+	.ct_item_ops = &kuipc_configfs_item_ops,
+	.ct_attrs = kuipc_configfs_item_attrs,
 	.ct_owner = THIS_MODULE,
 };
 
 /* ---- the default group: settings/initial -------------------------------- */
 
-static ssize_t kuipc_settings_initial_show(struct config_item *item,
-					   char *page)
+static ssize_t kuipc_configfs_settings_initial_show(struct config_item *item,
+						    char *page)
 {
 	int value;
 
-	mutex_lock(&kuipc_subsys.su_mutex);
+	mutex_lock(&kuipc_configfs_subsys.su_mutex);
 	value = initial_value;
-	mutex_unlock(&kuipc_subsys.su_mutex);
+	mutex_unlock(&kuipc_configfs_subsys.su_mutex);
 
 	return scnprintf(page, KUIPC_SHOW_MAX, "%d\n", value);
 }
 
-static ssize_t kuipc_settings_initial_store(struct config_item *item,
-					    const char *page, size_t count)
+static ssize_t kuipc_configfs_settings_initial_store(struct config_item *item,
+						     const char *page,
+						     size_t count)
 {
 	int value;
 	int ret;
 
-	ret = kuipc_parse_value(page, count, &value);
+	ret = kuipc_configfs_parse_value(page, count, &value);
 	if (ret) {
 		pr_debug("initial: %zu bytes refused: %d\n", count, ret);
 		return ret;
 	}
 
-	mutex_lock(&kuipc_subsys.su_mutex);
+	mutex_lock(&kuipc_configfs_subsys.su_mutex);
 	initial_value = value;
-	mutex_unlock(&kuipc_subsys.su_mutex);
+	mutex_unlock(&kuipc_configfs_subsys.su_mutex);
 
 	pr_debug("initial = %d\n", value);
 	return count;
 }
 
-CONFIGFS_ATTR(kuipc_settings_, initial);
+CONFIGFS_ATTR(kuipc_configfs_settings_, initial);
 
-static struct configfs_attribute *kuipc_settings_attrs[] = {
-	&kuipc_settings_attr_initial,
+static struct configfs_attribute *kuipc_configfs_settings_attrs[] = {
+	&kuipc_configfs_settings_attr_initial,
 	NULL,
 };
 
 /* No group operations: mkdir(2) inside it fails with EPERM. */
-static const struct config_item_type kuipc_settings_type = {
-	.ct_attrs = kuipc_settings_attrs,
+static const struct config_item_type kuipc_configfs_settings_type = {
+	.ct_attrs = kuipc_configfs_settings_attrs,
 	.ct_owner = THIS_MODULE,
 };
 
 /* Static: configfs unlinks default groups when the subsystem goes away. */
-static struct config_group kuipc_settings_group;
+static struct config_group kuipc_configfs_settings_group;
 
 /* ---- the subsystem: mkdir/rmdir and summary ----------------------------- */
 
-static bool kuipc_name_ok(const char *name)
+static bool kuipc_configfs_name_ok(const char *name)
 {
 	const char *c;
 
@@ -239,17 +242,17 @@ static bool kuipc_name_ok(const char *name)
 }
 
 /* mkdir(2): configfs holds su_mutex. */
-static struct config_item *kuipc_make_item(struct config_group *group,
-					   const char *name)
+static struct config_item *kuipc_configfs_make_item(struct config_group *group,
+						    const char *name)
 {
-	struct kuipc_item *kitem;
+	struct kuipc_configfs_item *kitem;
 
-	lockdep_assert_held(&kuipc_subsys.su_mutex);
+	lockdep_assert_held(&kuipc_configfs_subsys.su_mutex);
 
 	if (strnlen(name, KUIPC_CONFIGFS_NAME_MAX + 1) >
 	    KUIPC_CONFIGFS_NAME_MAX)
 		return ERR_PTR(-ENAMETOOLONG);
-	if (!kuipc_name_ok(name))
+	if (!kuipc_configfs_name_ok(name))
 		return ERR_PTR(-EINVAL);
 	if (nr_items >= KUIPC_CONFIGFS_MAX_ITEMS)
 		return ERR_PTR(-ENOSPC);
@@ -262,9 +265,10 @@ static struct config_item *kuipc_make_item(struct config_group *group,
 	/*
 	 * Names longer than CONFIGFS_ITEM_NAME_LEN - 1 are kmalloc()ed, and
 	 * config_item_init_type_name() does not report that failing. The put
-	 * frees everything through kuipc_item_release().
+	 * frees everything through kuipc_configfs_item_release().
 	 */
-	config_item_init_type_name(&kitem->item, name, &kuipc_item_type);
+	config_item_init_type_name(&kitem->item, name,
+				   &kuipc_configfs_item_type);
 	if (!config_item_name(&kitem->item)) {
 		config_item_put(&kitem->item);
 		return ERR_PTR(-ENOMEM);
@@ -282,18 +286,18 @@ static struct config_item *kuipc_make_item(struct config_group *group,
  * su_mutex. Dropping the reference make_item() returned frees the item now,
  * or when the last other holder of a reference lets go of it.
  */
-static void kuipc_drop_item(struct config_group *group,
-			    struct config_item *item)
+static void kuipc_configfs_drop_item(struct config_group *group,
+				     struct config_item *item)
 {
-	lockdep_assert_held(&kuipc_subsys.su_mutex);
+	lockdep_assert_held(&kuipc_configfs_subsys.su_mutex);
 
 	nr_items--;
 	pr_debug("rmdir %s: %u items\n", config_item_name(item), nr_items);
 	config_item_put(item);
 }
 
-static ssize_t kuipc_subsys_summary_show(struct config_item *item,
-					 char *page)
+static ssize_t kuipc_configfs_subsys_summary_show(struct config_item *item,
+						  char *page)
 {
 	struct config_item *child;
 	size_t len;
@@ -303,40 +307,40 @@ static ssize_t kuipc_subsys_summary_show(struct config_item *item,
 		     KUIPC_CONFIGFS_MAX_ITEMS * KUIPC_SUMMARY_ITEM_MAX >
 		     KUIPC_SHOW_MAX);
 
-	mutex_lock(&kuipc_subsys.su_mutex);
+	mutex_lock(&kuipc_configfs_subsys.su_mutex);
 	len = scnprintf(page, KUIPC_SHOW_MAX, KUIPC_CONFIGFS_SUMMARY_HEAD_FMT,
 			nr_items, (unsigned int)atomic_read(&nr_allocated));
-	list_for_each_entry(child, &kuipc_subsys.su_group.cg_children,
+	list_for_each_entry(child, &kuipc_configfs_subsys.su_group.cg_children,
 			    ci_entry) {
 		/* The settings default group is a child too. */
-		if (child->ci_type != &kuipc_item_type)
+		if (child->ci_type != &kuipc_configfs_item_type)
 			continue;
 		len += scnprintf(page + len, KUIPC_SHOW_MAX - len,
 				 KUIPC_CONFIGFS_SUMMARY_ITEM_FMT,
 				 config_item_name(child),
-				 to_kuipc_item(child)->value);
+				 kuipc_configfs_to_item(child)->value);
 	}
-	mutex_unlock(&kuipc_subsys.su_mutex);
+	mutex_unlock(&kuipc_configfs_subsys.su_mutex);
 
 	return len;
 }
 
-CONFIGFS_ATTR_RO(kuipc_subsys_, summary);
+CONFIGFS_ATTR_RO(kuipc_configfs_subsys_, summary);
 
-static struct configfs_attribute *kuipc_subsys_attrs[] = {
-	&kuipc_subsys_attr_summary,
+static struct configfs_attribute *kuipc_configfs_subsys_attrs[] = {
+	&kuipc_configfs_subsys_attr_summary,
 	NULL,
 };
 
 /* Not const: ct_group_ops is a non-const pointer before 7.x. */
-static struct configfs_group_operations kuipc_subsys_group_ops = {
-	.make_item = kuipc_make_item,
-	.drop_item = kuipc_drop_item,
+static struct configfs_group_operations kuipc_configfs_subsys_group_ops = {
+	.make_item = kuipc_configfs_make_item,
+	.drop_item = kuipc_configfs_drop_item,
 };
 
-static const struct config_item_type kuipc_subsys_type = {
-	.ct_group_ops = &kuipc_subsys_group_ops,
-	.ct_attrs = kuipc_subsys_attrs,
+static const struct config_item_type kuipc_configfs_subsys_type = {
+	.ct_group_ops = &kuipc_configfs_subsys_group_ops,
+	.ct_attrs = kuipc_configfs_subsys_attrs,
 	.ct_owner = THIS_MODULE,
 };
 
@@ -357,17 +361,18 @@ static int __init kuipc_configfs_init(void)
 	BUILD_BUG_ON(sizeof(KUIPC_CONFIGFS_SUBSYS) > CONFIGFS_ITEM_NAME_LEN);
 	BUILD_BUG_ON(sizeof(KUIPC_CONFIGFS_SETTINGS) > CONFIGFS_ITEM_NAME_LEN);
 
-	config_group_init_type_name(&kuipc_subsys.su_group,
-				    KUIPC_CONFIGFS_SUBSYS, &kuipc_subsys_type);
-	mutex_init(&kuipc_subsys.su_mutex);
+	config_group_init_type_name(&kuipc_configfs_subsys.su_group,
+				    KUIPC_CONFIGFS_SUBSYS,
+				    &kuipc_configfs_subsys_type);
+	mutex_init(&kuipc_configfs_subsys.su_mutex);
 
-	config_group_init_type_name(&kuipc_settings_group,
+	config_group_init_type_name(&kuipc_configfs_settings_group,
 				    KUIPC_CONFIGFS_SETTINGS,
-				    &kuipc_settings_type);
-	configfs_add_default_group(&kuipc_settings_group,
-				   &kuipc_subsys.su_group);
+				    &kuipc_configfs_settings_type);
+	configfs_add_default_group(&kuipc_configfs_settings_group,
+				   &kuipc_configfs_subsys.su_group);
 
-	ret = configfs_register_subsystem(&kuipc_subsys);
+	ret = configfs_register_subsystem(&kuipc_configfs_subsys);
 	if (ret) {
 		pr_err("cannot register the configfs subsystem: %d\n", ret);
 		goto err_mutex;
@@ -377,15 +382,15 @@ static int __init kuipc_configfs_init(void)
 	return 0;
 
 err_mutex:
-	mutex_destroy(&kuipc_subsys.su_mutex);
+	mutex_destroy(&kuipc_configfs_subsys.su_mutex);
 	return ret;
 }
 
 static void __exit kuipc_configfs_exit(void)
 {
 	/* No item exists: each would hold a reference on this module. */
-	configfs_unregister_subsystem(&kuipc_subsys);
-	mutex_destroy(&kuipc_subsys.su_mutex);
+	configfs_unregister_subsystem(&kuipc_configfs_subsys);
+	mutex_destroy(&kuipc_configfs_subsys.su_mutex);
 	pr_info("unloaded\n");
 }
 
