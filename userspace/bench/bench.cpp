@@ -188,6 +188,13 @@ std::string num(double v, int prec)
 	return buf;
 }
 
+Row against(Row r, const Stats &floor)
+{
+	r.ratio = r.st.p50 / floor.p50;
+	r.floor += " (" + num(floor.p50) + " ns)";
+	return r;
+}
+
 void progress(const std::string &line)
 {
 	std::cerr << "bench: " << line << std::endl;

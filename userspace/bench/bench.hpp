@@ -62,6 +62,12 @@ struct Row {
 /* v with prec digits after the point, as the JSON and floors print it. */
 std::string num(double v, int prec = 1);
 
+/*
+ * r, measured, against a floor measured apart: its ratio is p50 / the
+ * floor's p50, and the floor's p50 is added to its description.
+ */
+Row against(Row r, const Stats &floor);
+
 /* "bench: line" on stderr. */
 void progress(const std::string &line);
 

@@ -52,9 +52,7 @@ void bench_chardev_read(std::vector<Row> &rows)
 						0, chunk - got));
 			}
 		}, 3, name);
-		r.ratio = r.st.p50 / floor.p50;
-		r.floor += " (" + num(floor.p50) + " ns)";
-		rows.push_back(r);
+		rows.push_back(against(r, floor));
 	}
 }
 

@@ -63,9 +63,7 @@ void bench_genetlink(const Baseline &, std::vector<Row> &rows)
 	Row r{"genetlink", "KUIPC_GENETLINK_CMD_GET request + reply (libnl)",
 	      "AF_UNIX datagram echo between two threads", {}, 0, {}, {}};
 	r.st = measure([&] { (void)c.get(); }, 3, "genetlink");
-	r.ratio = r.st.p50 / floor.p50;
-	r.floor += " (" + num(floor.p50) + " ns)";
-	rows.push_back(r);
+	rows.push_back(against(r, floor));
 }
 
 const Register reg("genetlink", bench_genetlink);

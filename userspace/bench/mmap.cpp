@@ -70,10 +70,8 @@ void bench_mmap(const Baseline &, std::vector<Row> &rows)
 		const Stats produce =
 			measure([&] { pass(false); }, 3, name + "_producer");
 		r.st = measure([&] { pass(true); }, 3, name);
-		r.ratio = r.st.p50 / floor.p50;
-		r.floor += " (" + num(floor.p50) + " ns)";
 		r.extra = ",\"producer_ns\":" + num(produce.p50);
-		rows.push_back(r);
+		rows.push_back(against(r, floor));
 	}
 }
 

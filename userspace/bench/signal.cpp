@@ -123,9 +123,7 @@ void bench_signal(const Baseline &, std::vector<Row> &rows)
 	      "pthread_sigqueue (round trip / 2)",
 	      "pthread_sigqueue ping-pong one way", {}, 0, {}, {}};
 	r.st = one_way(true);
-	r.ratio = r.st.p50 / floor.p50;
-	r.floor += " (" + num(floor.p50) + " ns)";
-	rows.push_back(r);
+	rows.push_back(against(r, floor));
 }
 
 const Register reg("signal", bench_signal);

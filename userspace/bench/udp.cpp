@@ -81,9 +81,7 @@ void bench_udp(const Baseline &, std::vector<Row> &rows)
 	stop.store(true);
 	(void)::shutdown(srv.get(), SHUT_RDWR);
 	server.join();
-	r.ratio = r.st.p50 / floor.p50;
-	r.floor += " (" + num(floor.p50) + " ns)";
-	rows.push_back(r);
+	rows.push_back(against(r, floor));
 }
 
 const Register reg("udp", bench_udp);

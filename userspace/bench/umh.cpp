@@ -46,9 +46,7 @@ void bench_umh(const Baseline &, std::vector<Row> &rows)
 	Row r{"umh", "ioctl(KUIPC_UMH_TRIGGER), helper in exit mode, to its exit",
 	      "posix_spawn + waitpid of the helper", {}, 0, {}, {}};
 	r.st = measure([&] { (void)dev.trigger(um::Mode::exit, "", 0); }, 1);
-	r.ratio = r.st.p50 / floor.p50;
-	r.floor += " (" + num(floor.p50) + " ns)";
-	rows.push_back(r);
+	rows.push_back(against(r, floor));
 }
 
 const Register reg("umh", bench_umh);
