@@ -129,8 +129,10 @@ void *Arena::pointer(Rng &rng, size_t n)
 		return base_ + kCapacity - n / 2;
 	case 1:
 		return nullptr;
-	case 2: { /* a kernel address; volatile: the compiler must not see it */
-		const volatile uintptr_t kernel = 0xffff888000000000UL;
+	case 2: { /* a kernel address (a 32-bit process: its top page, above
+		   * TASK_SIZE); volatile: the compiler must not see it */
+		const volatile uintptr_t kernel = sizeof(void *) == 8 ?
+			static_cast<uintptr_t>(0xffff888000000000ULL) : 0xfffff000U;
 		return reinterpret_cast<void *>(kernel); // NOLINT(performance-no-int-to-ptr): a bad address on purpose
 	}
 	case 3: /* unaligned */

@@ -56,6 +56,7 @@
 namespace {
 
 using kuipc::test::bad_address;
+using kuipc::test::kernel_address;
 using kuipc::test::errno_of;
 using kuipc::test::ioctl_err;
 using kuipc::test::wait_sleeping_in;
@@ -710,7 +711,7 @@ TEST_CASE("eventfd: bad user pointers give EFAULT and change nothing",
 	const int fd = dev.fd();
 
 	/* Unmapped, and a kernel address (access_ok() refuses it). */
-	for (void *bad : {bad_address(1), bad_address(0xffff888000000000UL)}) {
+	for (void *bad : {bad_address(1), kernel_address()}) {
 		INFO("pointer " << bad);
 		for (const unsigned long cmd :
 		     {KUIPC_EVENTFD_REGISTER, KUIPC_EVENTFD_UNREGISTER,
@@ -729,7 +730,7 @@ TEST_CASE("eventfd: bad user pointers give EFAULT and change nothing",
 	std::memcpy(edge, "12345678", 8);
 	for (const auto &[ptr, len] :
 	     {std::pair{bad_address(1), 16U},
-	      std::pair{bad_address(0xffff888000000000UL), 16U},
+	      std::pair{kernel_address(), 16U},
 	      std::pair{static_cast<void *>(edge), 16U}}) {
 		INFO("payload " << ptr << ", " << len << " bytes");
 		CHECK(produce_err(dev, make_msg(ch, ptr, len)) == EFAULT);
@@ -742,7 +743,7 @@ TEST_CASE("eventfd: bad user pointers give EFAULT and change nothing",
 	CHECK(produce_err(dev, make_msg(ch, edge, 8)) == 0);
 
 	/* A buffer that cannot take the item: EFAULT, and the item stays. */
-	for (void *ptr : {bad_address(1), bad_address(0xffff888000000000UL),
+	for (void *ptr : {bad_address(1), kernel_address(),
 			  static_cast<void *>(page.tail(4))}) {
 		INFO("buffer " << ptr);
 		kuipc_eventfd_msg m = make_msg(ch, ptr, 8);

@@ -13,6 +13,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cinttypes>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -34,7 +36,7 @@ constexpr unsigned int kMaxSites = 5000;
  * unmapped space lies between the kernel image's end and it, so the filter
  * starts at the image's end, which /proc/kallsyms tells.
  */
-constexpr unsigned long kModulesEnd = 0xffffffffff000000UL;
+constexpr std::uint64_t kModulesEnd = 0xffffffffff000000ULL;
 
 /*
  * What the filter needs from /proc/kallsyms: the end of the kernel image
@@ -44,10 +46,10 @@ constexpr unsigned long kModulesEnd = 0xffffffffff000000UL;
  * every log check of the suite takes for a kernel report: vmalloc is not
  * failed, the kmalloc a kvmalloc() tries first still is.
  */
-struct Symbols {
-	unsigned long image_end = 0;
-	unsigned long vmalloc_start = 0;
-	unsigned long vmalloc_end = 0;
+struct Symbols { /* kernel addresses: 64-bit, whatever the runner's ABI */
+	std::uint64_t image_end = 0;
+	std::uint64_t vmalloc_start = 0;
+	std::uint64_t vmalloc_end = 0;
 };
 
 Symbols read_symbols()
@@ -59,7 +61,7 @@ Symbols read_symbols()
 	while (std::getline(in, line)) {
 		if (line.find('[') != std::string::npos)
 			continue; /* a module's symbol */
-		const unsigned long addr = std::strtoul(line.c_str(), nullptr, 16);
+		const std::uint64_t addr = std::strtoull(line.c_str(), nullptr, 16);
 		if (next_is_end && addr > s.vmalloc_start) {
 			s.vmalloc_end = addr;
 			next_is_end = false;
@@ -82,10 +84,10 @@ void set_knob(const std::string &attr, const std::string &knob, const std::strin
 		throw_err(err, "write " + value + " to " + path);
 }
 
-std::string hex(unsigned long v)
+std::string hex(std::uint64_t v)
 {
 	std::array<char, 24> buf{};
-	std::snprintf(buf.data(), buf.size(), "0x%lx", v);
+	std::snprintf(buf.data(), buf.size(), "0x%" PRIx64, v);
 	return buf.data();
 }
 
@@ -109,7 +111,7 @@ void setup()
 		KUIPC_SKIP("the kernel has no fault injection (CONFIG_FAILSLAB, "
 			   "CONFIG_FAULT_INJECTION_DEBUG_FS; scripts/kuipc test "
 			   "--kernel debug)");
-#if !defined(__x86_64__)
+#if !defined(__x86_64__) && !defined(__i386__) /* i386: on an x86_64 kernel */
 	KUIPC_SKIP("the stacktrace filter knows x86_64's module area only");
 #endif
 	const Symbols sym = read_symbols();
@@ -125,7 +127,7 @@ void setup()
 		set_knob(attr, "ignore-gfp-wait", "N");
 		set_knob(attr, "stacktrace-depth", "32");
 		set_knob(attr, "require-start", unfiltered ? "0" : hex(sym.image_end + 1));
-		set_knob(attr, "require-end", unfiltered ? hex(~0UL) : hex(kModulesEnd));
+		set_knob(attr, "require-end", unfiltered ? hex(~std::uint64_t{0}) : hex(kModulesEnd));
 		set_knob(attr, "reject-start", hex(sym.vmalloc_start));
 		set_knob(attr, "reject-end", hex(sym.vmalloc_end));
 	}

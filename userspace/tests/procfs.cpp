@@ -317,7 +317,7 @@ TEST_CASE("procfs: null and kernel-space pointers give EFAULT, store intact",
 
 	/* The first page and an address in the kernel's half. */
 	const std::vector<const void *> bad = {
-		nullptr, reinterpret_cast<const void *>(0xffff888000000000UL)};
+		nullptr, kuipc::test::kernel_address()};
 	for (const void *p : bad) {
 		INFO("buffer at " << p);
 		CHECK(write_raw(procfs::messages_path, p, 5) == EFAULT);

@@ -176,6 +176,19 @@ inline void *bad_address(uintptr_t addr)
 }
 
 /*
+ * An address no user pointer may hold: in the kernel's half of a 64-bit
+ * process, and for a 32-bit one (on an x86_64 kernel) the top page, above
+ * its TASK_SIZE, where nothing is ever mapped.
+ */
+inline void *kernel_address()
+{
+	if constexpr (sizeof(void *) == 8)
+		return bad_address(static_cast<uintptr_t>(0xffff888000000000ULL));
+	else
+		return bad_address(static_cast<uintptr_t>(0xfffff000UL));
+}
+
+/*
  * Two adjacent pages: the first read-write, the second mapped with prot
  * (PROT_NONE by default, or PROT_READ): memory whose end faults, for
  * EFAULT tests of copies that run off a buffer. Throws kuipc::Error.

@@ -354,7 +354,7 @@ TEST_CASE("sysctl: over-long string is refused and the name kept",
 	sc::Client().set_name("keep");
 
 	for (const std::size_t len :
-	     {sc::name_max + 1, sc::name_max + 2, 2 * sc::name_max, 200UL}) {
+	     {sc::name_max + 1, sc::name_max + 2, 2 * sc::name_max, std::size_t{200}}) {
 		INFO(len << " bytes");
 		CHECK(write_file(name_path, std::string(len, 'x')) == EINVAL);
 		CHECK(write_file(name_path, std::string(len, 'x') + "\n") ==
@@ -377,7 +377,7 @@ TEST_CASE("sysctl: PAGE_SIZE-long input", "[sysctl][badinput]")
 
 	/* A number of PAGE_SIZE digits is refused; so is one of 21 digits,
 	 * the parser's limit. */
-	for (const std::size_t len : {page, page - 1, page + 1, 21UL}) {
+	for (const std::size_t len : {page, page - 1, page + 1, std::size_t{21}}) {
 		INFO(len << " digits");
 		CHECK(write_file(value_path, std::string(len, '1')) == EINVAL);
 		CHECK(write_file(enabled_path, std::string(len, '1')) ==
