@@ -66,9 +66,12 @@ def mirrors():
 class PrivateApt:
     """apt-get confined to a directory: used only to download .deb files."""
 
-    def __init__(self, root, suites):
+    def __init__(self, root, suites, arch="amd64"):
         self.root = root
         self.suites = suites  # e.g. ["bookworm", "bookworm-updates", ...]
+        # The architecture of the packages it downloads: only this apt's
+        # own, never added to the host's dpkg.
+        self.arch = arch
         for sub in ("lists/partial", "cache/archives/partial", "etc/parts",
                     "etc/prefs"):
             os.makedirs(os.path.join(root, sub), exist_ok=True)
@@ -85,7 +88,7 @@ class PrivateApt:
                 "-o", f"Dir::State::Lists={r}/lists",
                 "-o", f"Dir::State::status={self.status}",
                 "-o", f"Dir::Cache={r}/cache",
-                "-o", "APT::Architecture=amd64",
+                "-o", f"APT::Architecture={self.arch}",
                 "-o", "Debug::NoLocking=1",
                 "-o", "Acquire::Languages=none",
                 "-o", "APT::Get::AllowUnauthenticated=false",

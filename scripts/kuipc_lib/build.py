@@ -118,8 +118,11 @@ def build_modules(kernel, extra_make_args=(), sparse_all=False,
     return kos
 
 
-def build_userspace():
-    bdir = builddir()
+def build_userspace(bdir=None, setup_args=(), reconfigure=False):
+    """Configure (once) and build the user side in bdir (build/ by
+    default); setup_args: more `meson setup` options (a cross file);
+    reconfigure: they changed since the last setup."""
+    bdir = bdir or builddir()
     # Meson reads the list of mechanisms when it configures: a pair added
     # since then needs a reconfigure to be built and linked into the runner.
     seen = os.path.join(bdir, "kuipc-mechs")
@@ -131,11 +134,12 @@ def build_userspace():
         configured = None
     if not os.path.exists(os.path.join(bdir, "build.ninja")):
         with ui.step("meson setup"):
-            ui.run(["meson", "setup", bdir, REPO], quiet=True)
-    elif configured != current:
-        with ui.step("meson setup --reconfigure (the set of pairs changed)"):
-            ui.run(["meson", "setup", "--reconfigure", bdir, REPO],
-                   quiet=True)
+            ui.run(["meson", "setup", *setup_args, bdir, REPO], quiet=True)
+    elif configured != current or reconfigure:
+        with ui.step("meson setup --reconfigure (the set of pairs or the "
+                     "options changed)"):
+            ui.run(["meson", "setup", "--reconfigure", *setup_args, bdir,
+                    REPO], quiet=True)
     with open(seen, "w", encoding="utf-8") as f:
         f.write(current + "\n")
     with ui.step("build clients and runner (meson compile)"):
@@ -167,12 +171,13 @@ def binaries(bdir):
     return progs
 
 
-def host_unit_tests(bdir):
-    """Run the host-side unit tests; return [(ok, name, detail)]."""
+def host_unit_tests(bdir, run_with=()):
+    """Run the host-side unit tests (under run_with: a loader, say);
+    return [(ok, name, detail)]."""
     exe = os.path.join(bdir, "userspace", "tests", "kuipc-unit")
     report = os.path.join(bdir, "unit-junit.xml")
     with ui.step("host unit tests"):
-        res = subprocess.run([exe, "-r", "junit", "-o", report],
+        res = subprocess.run([*run_with, exe, "-r", "junit", "-o", report],
                              capture_output=True, text=True, check=False)
     results = []
     try:

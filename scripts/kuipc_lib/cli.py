@@ -55,6 +55,10 @@ def _kernel_flags(sp, multi_kernel):
                         help="kernel to boot; default 6.1")
     sp.add_argument("--accel", choices=("auto", "tcg", "kvm"),
                     default="auto", help="QEMU accelerator")
+    sp.add_argument("--compat32", action="store_true",
+                    help="build the clients and the runner as i386 and run "
+                    "them on the x86_64 kernel: every call goes through "
+                    "the kernel's 32-bit compat entry points")
     sp.add_argument("--refresh", action="store_true",
                     help="re-resolve kernel versions (network)")
 
@@ -179,7 +183,8 @@ def _tool_parsers(sub):
                     help="headers to run sparse against; default 6.1")
     sp.add_argument("--refresh", action="store_true",
                     help="re-resolve kernel versions (network)")
-    sp.set_defaults(accel="auto", native=False, builddir=None)
+    sp.set_defaults(accel="auto", native=False, builddir=None,
+                    compat32=False)
 
     sp = sub.add_parser("selfcheck", help="negative controls: inject one "
                         "fault at a time into a copy of the tree and show "

@@ -97,8 +97,10 @@ def _module_bytes(path):
         return f.read()
 
 
-def build_initramfs(path, progs, kos, extra_kos):
-    """Write the initramfs; kos maps mechanism -> .ko path."""
+def build_initramfs(path, progs, kos, extra_kos, libs=None):
+    """Write the initramfs; kos maps mechanism -> .ko path. libs: the
+    programs' libraries as [(path in the guest, file)]; by default the
+    host's, as ldd finds them (32-bit programs bring theirs: compat32)."""
     if not os.path.exists(BUSYBOX):
         raise ui.Fatal(f"{BUSYBOX} missing (package busybox-static)")
     with ui.step("initramfs"):
@@ -114,9 +116,10 @@ def build_initramfs(path, progs, kos, extra_kos):
         cpio.file("etc/group", b"root:x:0:\nnogroup:x:65534:\n")
         for prog in progs:
             cpio.copy(prog, "usr/bin/" + os.path.basename(prog), 0o755)
-        for lib in _libraries(progs):
-            real = os.path.realpath(lib)
-            cpio.copy(real, lib, 0o755)
+        if libs is None:
+            libs = [(lib, os.path.realpath(lib)) for lib in _libraries(progs)]
+        for guest, real in libs:
+            cpio.copy(real, guest, 0o755)
         motd = ["", "kuipc guest. Each pair: module in /lib/kuipc (modprobe "
                 "loads it by name), client on PATH. Try:"]
         for mech in sorted(kos):

@@ -15,7 +15,8 @@ import dataclasses
 import os
 import time
 
-from . import build, hostdeps, initramfs, kernels, native, ui, vm
+from . import (build, compat32, hostdeps, initramfs, kernels, native, ui,
+               vm)
 
 # Whole-run limit on the host, per boot; the guest limits each test itself.
 HOST_TIMEOUT_S = 900
@@ -82,6 +83,9 @@ def _ready_line(kernel, on_line):
 
 class _Target:
     boots = False
+    abi = "native"      # the user side's ABI: native, or compat32
+    suffix = ""         # of its initramfs and working directories
+    params = ""         # kernel parameters of its own
 
     def __init__(self, kernel, bdir):
         self.kernel = kernel
@@ -91,7 +95,13 @@ class _Target:
         """Where a run of this mode keeps its files."""
         suffix = "" if mode == "test" else f"-{mode}"
         return os.path.join(build.builddir(), "vm",
-                            self.kernel.release + suffix)
+                            self.kernel.release + self.suffix + suffix)
+
+    def host_run(self):
+        """What runs a program of this user side on the host: nothing
+        but the program itself, or a loader before it."""
+        del self
+        return ()
 
     def _kos(self, mechs, profiled=False):
         kos = build.build_modules(self.kernel, coverage=profiled)
@@ -108,21 +118,29 @@ class Guest(_Target):
         self.accel = accel
         self.image = None
 
+    def _libraries(self, progs):
+        """The programs' libraries for the initramfs (None: the host's)."""
+        del progs
+        return None
+
     def prepare(self, mechs, profiled=False):
         """Build the modules and the initramfs with the mechanisms'."""
         kos = self._kos(mechs, profiled)
         self.image = os.path.join(build.moddir(self.kernel, profiled),
-                                  "initramfs.cpio")
-        initramfs.build_initramfs(self.image, build.binaries(self.bdir), kos,
-                                  self.kernel.extra_modules())
+                                  f"initramfs{self.suffix}.cpio")
+        progs = build.binaries(self.bdir)
+        initramfs.build_initramfs(self.image, progs, kos,
+                                  self.kernel.extra_modules(),
+                                  self._libraries(progs))
 
     def run(self, job, on_line):
         accel = f" ({self.accel})" if job.say_accel else ""
-        ui.info(f"boot {self.kernel.release}{accel} and {job.what}")
+        abi = "" if self.abi == "native" else f", {self.abi} user space"
+        ui.info(f"boot {self.kernel.release}{accel}{abi} and {job.what}")
         if job.detail:
             print(f"    {job.detail}", file=ui.PROGRESS, flush=True)
         append = boot_line(job.mode, job.mechs, job.timeout, job.faults) + \
-            job.params
+            job.params + self.params
         return vm.boot(self.kernel, self.image, append, self.accel,
                        self.workdir(job.mode), job.host_timeout,
                        _ready_line(self.kernel, on_line))
@@ -136,6 +154,28 @@ class Guest(_Target):
         return vm.interactive(self.kernel, self.image,
                               boot_line("shell", mechs, 60), self.accel,
                               self.workdir("shell"))
+
+
+class Compat32Guest(Guest):
+    """A QEMU guest of an x86_64 kernel whose user side is i386
+    (--compat32): every call of the suite goes through the kernel's compat
+    entry points."""
+
+    abi = "compat32"
+    suffix = "-compat32"
+
+    def __init__(self, kernel, bdir, accel):
+        super().__init__(kernel, bdir, accel)
+        if kernel.arch != "x86_64":
+            raise ui.Fatal(f"--compat32 runs i386 programs on x86_64 "
+                           f"kernels, not on {kernel.arch}")
+        self.params = compat32.boot_params(kernel)
+
+    def _libraries(self, progs):
+        return compat32.libraries(progs)
+
+    def host_run(self):
+        return compat32.loader()
 
 
 class Native(_Target):
@@ -172,13 +212,21 @@ def make(args, asked):
         if asked:
             raise ui.Fatal("--native runs on the host's own kernel: "
                            "it takes no --kernel")
+        if args.compat32:
+            raise ui.Fatal("--compat32 runs in a guest: no --native")
         ks = [native.check()]
     with ui.step("check host packages"):
         hostdeps.ensure()
+        if args.compat32:
+            hostdeps.ensure(compat32.HOST_PACKAGES, compat32.HOST_PACKAGES)
     if not args.native:
         ks = [kernels.get(spec, refresh=args.refresh)
               for spec in asked or [kernels.DEFAULT]]
-    bdir = args.builddir or build.build_userspace()
     if args.native:
-        return [Native(k, bdir) for k in ks]
+        return [Native(k, args.builddir or build.build_userspace())
+                for k in ks]
+    if args.compat32:
+        bdir = args.builddir or compat32.build_userspace()
+        return [Compat32Guest(k, bdir, args.accel) for k in ks]
+    bdir = args.builddir or build.build_userspace()
     return [Guest(k, bdir, args.accel) for k in ks]

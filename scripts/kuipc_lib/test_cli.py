@@ -12,18 +12,21 @@ from kuipc_lib.commands import COMMANDS
 
 # What the commands read, by command (commands/*.py and targets.make()).
 READS = {
-    "test": {"kernel", "accel", "refresh", "native", "builddir", "strict",
-             "faults", "host_timeout", "only", "json", "timeout",
+    "test": {"kernel", "accel", "refresh", "native", "compat32", "builddir",
+             "strict", "faults", "host_timeout", "only", "json", "timeout",
              "coverage", "jobs", "junit", "table", "vm_only", "host_tests",
              "ktap", "shard"},
     "merge": {"shards", "json", "junit", "ktap"},
-    "demo": {"kernel", "accel", "refresh", "native", "builddir", "mechs"},
-    "bench": {"kernel", "accel", "refresh", "native", "builddir", "only",
-              "json", "chart", "profile"},
-    "fuzz": {"kernel", "accel", "refresh", "native", "builddir", "only",
-             "seconds", "seed"},
-    "shell": {"kernel", "accel", "refresh", "native", "builddir"},
-    "lint": {"kernel", "accel", "refresh", "native", "builddir"},
+    "demo": {"kernel", "accel", "refresh", "native", "compat32", "builddir",
+             "mechs"},
+    "bench": {"kernel", "accel", "refresh", "native", "compat32",
+              "builddir", "only", "json", "chart", "profile"},
+    "fuzz": {"kernel", "accel", "refresh", "native", "compat32", "builddir",
+             "only", "seconds", "seed"},
+    "shell": {"kernel", "accel", "refresh", "native", "compat32",
+              "builddir"},
+    "lint": {"kernel", "accel", "refresh", "native", "compat32",
+             "builddir"},
     "selfcheck": {"controls"},
     "new": {"name"},
     "doc-links": {"fix"},
@@ -92,6 +95,18 @@ class Parse(unittest.TestCase):
                          ["procfs", "udp"])
         self.assertEqual(cli.parse(["selfcheck", "a", "b"]).controls,
                          ["a", "b"])
+
+    def test_compat32_is_off_unless_asked(self):
+        for cmd in ("test", "matrix", "vm-suite", "demo", "bench", "fuzz",
+                    "shell", "lint"):
+            self.assertFalse(cli.parse([cmd]).compat32, cmd)
+        for argv in (["test", "--compat32", "--strict"],
+                     ["matrix", "--compat32"], ["demo", "--compat32", "udp"],
+                     ["bench", "--compat32"]):
+            self.assertTrue(cli.parse(argv).compat32, argv)
+        code, _, err = _exit(["lint", "--compat32"])
+        self.assertEqual(code, 2)
+        self.assertIn("--compat32", err)
 
     def test_matrix_kernels_default_to_every_alias_without_sharing_it(self):
         first = cli.parse(["matrix"])

@@ -64,7 +64,8 @@ class Fake(targets.Guest):
 
     def __init__(self, spec):
         super().__init__(mock.Mock(release=f"{spec}.0-fake",
-                                   timeout_factor=1), "/b", "tcg")
+                                   timeout_factor=1, arch="x86_64"),
+                         "/b", "tcg")
         self.spec = spec
 
     def prepare(self, mechs, profiled=False):

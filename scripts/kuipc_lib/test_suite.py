@@ -34,6 +34,7 @@ class Fake:
     """A target that sends a fixed run and records the job it was given."""
 
     boots = True
+    abi = "native"
 
     def __init__(self, release, factor=1):
         self.kernel = kernels.Kernel(release=release, root="/", kdir="/",
@@ -81,6 +82,8 @@ class Suite(unittest.TestCase):
                          sorted(tap1.results, key=key))
         self.assertEqual(len(one[0].threads | one[1].threads), 1)
         self.assertEqual([e["kernel"] for e in entries2], ["6.1", "6.12"])
+        self.assertEqual({(e["arch"], e["abi"]) for e in entries2},
+                         {("x86_64", "native")})
         self.assertTrue(all(e["ok"] for e in entries2))
         self.assertEqual(tap2.n, 8)  # 2 kernels x (1 line + 3 checks)
         self.assertIn("ok 5 - procfs: on 6.12", tap2.out.getvalue())

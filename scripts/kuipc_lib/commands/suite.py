@@ -11,8 +11,9 @@ from .. import (build, coverage, dkms, doclinks, kernels, report, results,
                 shard, targets, ui)
 
 
-def _host_checks(tap, bdir):
-    """The checks of the tree and the unit tests, as TAP lines."""
+def _host_checks(tap, target):
+    """The checks of the tree and the unit tests (those of the target's
+    build, run as its user side runs), as TAP lines."""
     stale = dkms.check()
     tap.line(stale is None, "host: dkms.conf lists every mechanism")
     if stale is not None:
@@ -23,7 +24,7 @@ def _host_checks(tap, bdir):
         tap.note(problem)
     if bad_links:
         tap.note("(scripts/doc-links --fix moves each link to its symbol)")
-    for ok, name, detail in build.host_unit_tests(bdir) + \
+    for ok, name, detail in build.host_unit_tests(target.bdir, target.host_run()) + \
             build.python_unit_tests():
         tap.line(ok, f"host: {name}")
         if not ok:
@@ -113,7 +114,7 @@ def _suite(args, tap, plan):
         entries.append(results.judge(tap, t.kernel.release, run, out, m,
                                      args.strict, console=console,
                                      workdir=workdir))
-        entries[-1]["spec"] = spec
+        entries[-1].update(spec=spec, arch=t.kernel.arch, abi=t.abi)
         if args.coverage:
             _coverage(tap, t.kernel, out, m, entries[-1])
     return entries
@@ -191,7 +192,7 @@ def test(args):
     print("TAP version 13", flush=True)
     # The host's checks are the same on every shard: shard 1 runs them.
     if args.host_tests and (record is None or record["index"] == 1):
-        _host_checks(tap, plan[0][1].bdir)
+        _host_checks(tap, plan[0][1])
     entries = _suite(args, tap, plan)
     print(f"1..{tap.n}")
     _write(args, tap, entries, mechs, record)
