@@ -2,8 +2,8 @@
 """32-bit user space on the x86-64 kernels (--compat32).
 
 The clients, the runner and the common library are built as i386 with a
-Meson cross file: the host's gcc -m32 (g++-multilib brings its libc and
-libstdc++) against a sysroot of Debian's i386 packages for the rest
+Meson cross file: the host's gcc -m32 (g++-multilib, a host package of
+hostdeps, brings its libc and libstdc++) against a sysroot of Debian's i386 packages for the rest
 (libnl), fetched through a private apt with APT::Architecture=i386 and
 unpacked with `dpkg -x` into the cache, like the kernels. Nothing is
 installed on the host and no architecture is added to its dpkg.
@@ -28,9 +28,6 @@ SUITES = ["bookworm", "bookworm-updates", "bookworm-security"]
 # The sysroot: what the build links against and the guest runs on.
 PACKAGES = ["libc6", "libstdc++6", "libgcc-s1", "libnl-3-200",
             "libnl-genl-3-200", "libnl-3-dev", "libnl-genl-3-dev"]
-# The host's compiler for -m32: its libc, crt files and libstdc++.
-HOST_PACKAGES = {"g++-multilib": "builds the i386 clients and runner "
-                 "(--compat32)"}
 # Where the i386 loader searches by default: the guest's libraries go there.
 LIB_DIRS = (f"lib/{TRIPLET}", f"usr/lib/{TRIPLET}")
 INTERP = "/lib/ld-linux.so.2"

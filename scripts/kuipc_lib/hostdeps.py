@@ -14,6 +14,8 @@ PACKAGES = {
     "ninja-build": "meson's backend",
     "g++": "compiles the clients (C++20)",
     "gcc-12": "compiles the modules for bookworm kernels",
+    "g++-multilib": "i386 builds: the uapi headers' 32-bit host tests and "
+                    "--compat32",
     "make": "Kbuild",
     "pkg-config": "finds catch2 and libnl for meson",
     "catch2": "the test framework",

@@ -217,8 +217,6 @@ def make(args, asked):
         ks = [native.check()]
     with ui.step("check host packages"):
         hostdeps.ensure()
-        if args.compat32:
-            hostdeps.ensure(compat32.HOST_PACKAGES, compat32.HOST_PACKAGES)
     if not args.native:
         ks = [kernels.get(spec, refresh=args.refresh)
               for spec in asked or [kernels.DEFAULT]]

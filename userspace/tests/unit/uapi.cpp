@@ -2,8 +2,10 @@
 // Host-side tests of the uapi headers themselves: every header in
 // modules/include/uapi/kuipc/ must build on its own as strict C90, with the
 // flags of the kernel's own exported-header test (usr/include/Makefile),
-// and as C++20, the language of the clients. The headers are found by
-// listing the directory, so a new pair's header is covered without an edit.
+// and as C++20, the language of the clients, each for x86_64 and for i386;
+// and unit/uapi_layout.c holds each struct's layout in both ABIs. The
+// headers are found by listing the directory, so a new pair's header is
+// covered without an edit.
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
@@ -14,6 +16,9 @@
 #include <array>
 #include <cerrno>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -97,35 +102,77 @@ Outcome compile_header(const std::string &compiler,
 	return run(argv);
 }
 
+/* Both x86 ABIs: x86_64, and i386, whose __u64 is aligned to 4 bytes. */
+const std::array<std::string, 2> kAbis{"-m64", "-m32"};
+
+/* Compile every header with the flags given, for both ABIs. */
+void check_headers(const std::string &compiler, std::vector<std::string> flags,
+		   const std::string &lang)
+{
+	const auto headers = uapi_headers();
+	REQUIRE(!headers.empty());
+	flags.emplace_back();
+	for (const auto &abi : kAbis) {
+		flags.back() = abi;
+		for (const auto &h : headers) {
+			INFO(h.filename().string() << " " << abi);
+			const Outcome out = compile_header(compiler, flags, lang, h);
+			INFO(out.output);
+			CHECK(out.status == 0);
+		}
+	}
+}
+
 } // namespace
 
 TEST_CASE("uapi: every header builds as C90 with the kernel's header-test flags",
 	  "[uapi][host]")
 {
 	/* UAPI_CFLAGS of usr/include/Makefile, plus the -Werror it adds. */
-	const std::vector<std::string> flags{
-		"-std=c90", "-Wall", "-Werror=implicit-function-declaration",
-		"-Werror"};
-	const auto headers = uapi_headers();
-	REQUIRE(!headers.empty());
-	for (const auto &h : headers) {
-		INFO(h.filename().string());
-		const Outcome out = compile_header(KUIPC_HOST_CC, flags, "c", h);
+	check_headers(KUIPC_HOST_CC,
+		      {"-std=c90", "-Wall", "-Werror=implicit-function-declaration",
+		       "-Werror"},
+		      "c");
+}
+
+TEST_CASE("uapi: every header builds as C++20", "[uapi][host]")
+{
+	check_headers(KUIPC_HOST_CXX, {"-std=c++20", "-Wall", "-Wextra", "-Werror"},
+		      "c++");
+}
+
+TEST_CASE("uapi: every struct has the same layout on x86_64 and i386",
+	  "[uapi][host]")
+{
+	/* unit/uapi_layout.c: each struct's size and offsets, static_asserts. */
+	for (const auto &abi : kAbis) {
+		INFO(abi);
+		const Outcome out = run({KUIPC_HOST_CC, abi, "-std=c11", "-Wall", "-Wextra",
+					 "-pedantic", "-Werror", "-fsyntax-only", "-I",
+					 KUIPC_UAPI_DIR, KUIPC_UAPI_LAYOUT});
 		INFO(out.output);
 		CHECK(out.status == 0);
 	}
 }
 
-TEST_CASE("uapi: every header builds as C++20", "[uapi][host]")
+TEST_CASE("uapi: unit/uapi_layout.c checks every struct of the headers",
+	  "[uapi][host]")
 {
-	const std::vector<std::string> flags{"-std=c++20", "-Wall", "-Wextra",
-					     "-Werror"};
-	const auto headers = uapi_headers();
-	REQUIRE(!headers.empty());
-	for (const auto &h : headers) {
-		INFO(h.filename().string());
-		const Outcome out = compile_header(KUIPC_HOST_CXX, flags, "c++", h);
-		INFO(out.output);
-		CHECK(out.status == 0);
+	std::ifstream in(KUIPC_UAPI_LAYOUT);
+	const std::string layout{std::istreambuf_iterator<char>(in), {}};
+	REQUIRE(!layout.empty());
+	const std::regex def(R"(^struct (kuipc_\w+) \{)", std::regex::multiline);
+	int structs = 0;
+	for (const auto &h : uapi_headers()) {
+		std::ifstream hin(h);
+		const std::string text{std::istreambuf_iterator<char>(hin), {}};
+		for (std::sregex_iterator it(text.begin(), text.end(), def), end; it != end;
+		     ++it) {
+			const std::string name = (*it)[1];
+			INFO(h.filename().string() << ": struct " << name);
+			CHECK(layout.find("KUIPC_SIZE(" + name + ",") != std::string::npos);
+			++structs;
+		}
 	}
+	CHECK(structs > 0);
 }
