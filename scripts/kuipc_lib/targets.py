@@ -152,7 +152,8 @@ class Guest(_Target):
 
     def interactive(self, mechs):
         return vm.interactive(self.kernel, self.image,
-                              boot_line("shell", mechs, 60), self.accel,
+                              boot_line("shell", mechs, 60) + self.params,
+                              self.accel,
                               self.workdir("shell"))
 
 
