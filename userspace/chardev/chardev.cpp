@@ -84,7 +84,7 @@ void device_ioctl(int fd, const std::string &path, unsigned long cmd, T *arg)
 		if (sys::ioctl(fd, cmd, name, arg, [](const T &v) { return to_string(v); }) == 0)
 			return;
 		if (errno != EINTR)
-			throw_errno("ioctl " + name + " " + path);
+			throw_errno(std::string("ioctl ").append(name).append(" ").append(path));
 	}
 }
 

@@ -74,6 +74,7 @@ std::string shown(const kuipc_eventfd_msg &m, bool with_data, bool with_seq)
 	std::string s = "{channel=" + std::to_string(m.channel) + ", len=" + std::to_string(m.len) +
 			", data=";
 	if (with_data && m.len <= KUIPC_EVENTFD_PAYLOAD_MAX)
+		// NOLINTNEXTLINE(performance-no-int-to-ptr): data is our own buffer's address
 		s += sys::quote(std::string_view(reinterpret_cast<const char *>(m.data), m.len));
 	else
 		s += "...";
@@ -91,7 +92,7 @@ void device_ioctl(int fd, const std::string &path, unsigned long cmd, T *arg, Sh
 		if (sys::ioctl(fd, cmd, name, arg, show) == 0)
 			return;
 		if (errno != EINTR)
-			throw_errno("ioctl " + name + " " + path);
+			throw_errno(std::string("ioctl ").append(name).append(" ").append(path));
 	}
 }
 
