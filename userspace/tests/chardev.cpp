@@ -945,11 +945,7 @@ TEST_CASE("chardev: the node is root-only and refuses an unprivileged open",
 	for (const int flags : {O_RDWR, O_RDONLY, O_WRONLY}) {
 		INFO("open flags " << flags);
 		CHECK(kuipc::test::run_unprivileged([flags] {
-			const int fd = ::open(KUIPC_CHARDEV_PATH, flags | O_CLOEXEC);
-			if (fd < 0)
-				return errno;
-			::close(fd);
-			return 0;
+			return kuipc::test::open_errno(KUIPC_CHARDEV_PATH, flags);
 		}) == EACCES);
 	}
 }
@@ -1004,11 +1000,7 @@ TEST_CASE("chardev: root in a new user namespace is refused what needs a capabil
 	for (const int flags : {O_RDWR, O_RDONLY, O_WRONLY}) {
 		INFO("open flags " << flags);
 		CHECK(run_in_userns([flags] {
-			const int nfd = ::open(KUIPC_CHARDEV_PATH, flags | O_CLOEXEC);
-			if (nfd < 0)
-				return errno;
-			::close(nfd);
-			return 0;
+			return kuipc::test::open_errno(KUIPC_CHARDEV_PATH, flags);
 		}) == EACCES);
 	}
 

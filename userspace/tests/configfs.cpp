@@ -91,12 +91,7 @@ int errno_if(int ret)
 	return ret == 0 ? 0 : errno;
 }
 
-/* The errno of open(path, flags), closing the file if it opened. */
-int open_errno(const std::string &path, int flags)
-{
-	const kuipc::Fd fd(::open(path.c_str(), flags | O_CLOEXEC, 0644));
-	return fd.valid() ? 0 : errno;
-}
+using kuipc::test::open_errno;
 
 /* An address the compiler cannot see through (it would warn at a call). */
 const char *bad_address(std::uintptr_t addr)

@@ -60,12 +60,7 @@ constexpr std::array<FileSpec, 6> all_files = {{
 	{KUIPC_DEBUGFS_EVENTS_PATH, KUIPC_DEBUGFS_EVENTS_MODE},
 }};
 
-/* The errno of open(path, flags), or 0 (the descriptor is closed). */
-int open_errno(const char *path, int flags)
-{
-	const kuipc::Fd fd(::open(path, flags | O_CLOEXEC));
-	return fd ? 0 : errno;
-}
+using kuipc::test::open_errno;
 
 unsigned int file_mode(const char *path)
 {

@@ -1149,11 +1149,7 @@ TEST_CASE("eventfd: the node is root-only and refuses an unprivileged open",
 	for (const int flags : {O_RDWR, O_RDONLY, O_WRONLY}) {
 		INFO("open flags " << flags);
 		CHECK(kuipc::test::run_unprivileged([flags] {
-			const int fd = ::open(KUIPC_EVENTFD_PATH, flags | O_CLOEXEC);
-			if (fd < 0)
-				return errno;
-			::close(fd);
-			return 0;
+			return kuipc::test::open_errno(KUIPC_EVENTFD_PATH, flags);
 		}) == EACCES);
 	}
 
@@ -1214,11 +1210,7 @@ TEST_CASE("eventfd: root in a new user namespace is refused what needs a capabil
 	for (const int flags : {O_RDWR, O_RDONLY, O_WRONLY}) {
 		INFO("open flags " << flags);
 		CHECK(run_in_userns([flags] {
-			const int fd = ::open(KUIPC_EVENTFD_PATH, flags | O_CLOEXEC);
-			if (fd < 0)
-				return errno;
-			::close(fd);
-			return 0;
+			return kuipc::test::open_errno(KUIPC_EVENTFD_PATH, flags);
 		}) == EACCES);
 	}
 

@@ -1045,11 +1045,7 @@ TEST_CASE("signal: receiving needs read access, sending write access",
 					  std::pair{O_RDWR, EACCES}}) {
 		INFO("open flags " << flags);
 		CHECK(kuipc::test::run_unprivileged([flags = flags] {
-			const int fd = ::open(KUIPC_SIGNAL_PATH, flags | O_CLOEXEC);
-			if (fd < 0)
-				return errno;
-			::close(fd);
-			return 0;
+			return kuipc::test::open_errno(KUIPC_SIGNAL_PATH, flags);
 		}) == err);
 	}
 
@@ -1185,11 +1181,7 @@ TEST_CASE("signal: root in a new user namespace is refused what needs a capabili
 					  std::pair{O_RDWR, EACCES}}) {
 		INFO("open flags " << flags);
 		CHECK(run_in_userns([flags = flags] {
-			const int fd = ::open(KUIPC_SIGNAL_PATH, flags | O_CLOEXEC);
-			if (fd < 0)
-				return errno;
-			::close(fd);
-			return 0;
+			return kuipc::test::open_errno(KUIPC_SIGNAL_PATH, flags);
 		}) == err);
 	}
 

@@ -456,4 +456,13 @@ ReloadGuard::~ReloadGuard()
 	}
 }
 
+int open_errno(const std::string &path, int flags)
+{
+	const int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return errno;
+	::close(fd);
+	return 0;
+}
+
 } // namespace kuipc::test

@@ -162,6 +162,12 @@ std::string read_all(int fd);
 /* Read a whole file (e.g. under /proc or /sys) as a string; throws. */
 std::string read_file(const std::string &path);
 
+/*
+ * The errno of open(path, flags | O_CLOEXEC) (mode 0644 where O_CREAT asks
+ * for one), or 0: the file is closed again. Safe in a forked child.
+ */
+int open_errno(const std::string &path, int flags);
+
 /* Write a string with one write(); returns 0 or the errno of the failure. */
 int write_file(const std::string &path, const std::string &data);
 
